@@ -1,0 +1,57 @@
+# ebike-ops: `make run` serves the product, `make test` runs the tests (both from a fresh clone).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 0.0.0.0
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ebikeops
+export BOROUGHS_FILE ?= $(abspath ../shared/geodata/london_boroughs.geojson)
+export DJANGO_SECRET_KEY ?= $(shell bash scripts/secret_key.sh)
+MANAGE := cd backend && ../$(PY) manage.py
+
+.PHONY: help setup system-deps python-deps db run test check lint bench worker demo
+
+help:
+	@echo "make run    install what is missing, migrate, load boroughs and demo data, serve on :$(PORT)"
+	@echo "make test   run the whole test suite on real PostgreSQL + PostGIS"
+	@echo "make check  lint, migrations check, schema validation and tests (what CI runs)"
+	@echo "make bench  benchmarks; figures go to docs/BENCHMARKS.md"
+
+setup: system-deps python-deps db
+
+system-deps:
+	@bash scripts/system_deps.sh
+
+python-deps: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+db:
+	@bash scripts/ensure_database.sh
+
+run: setup
+	$(MANAGE) migrate --no-input
+	$(MANAGE) collectstatic --no-input --verbosity 0
+	@if [ -f "$(BOROUGHS_FILE)" ]; then $(MANAGE) load_boroughs "$(BOROUGHS_FILE)"; \
+	  else echo "BOROUGHS_FILE $(BOROUGHS_FILE) not found: running without borough boundaries (see README)"; fi
+	$(MANAGE) load_demo
+	@bash scripts/serve.sh $(HOST) $(PORT)
+
+test: setup
+	@bash scripts/run_tests.sh $(ARGS)
+
+lint: python-deps
+	$(VENV)/bin/ruff check backend tests mobile_client_stub
+	$(VENV)/bin/ruff format --check backend tests mobile_client_stub
+
+check: setup
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
+	@bash scripts/run_tests.sh

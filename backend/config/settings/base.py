@@ -1,0 +1,174 @@
+"""Settings for every environment, read from the environment (twelve-factor).
+
+`test.py` only makes the test run faster; there is no production-only branch.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from config.env import env_bool, env_list, env_number, env_str
+
+BACKEND_DIR = Path(__file__).resolve().parents[2]
+REPO_DIR = BACKEND_DIR.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+# No default in production: start-up fails loudly without a key unless DEBUG is on.
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", default="insecure-dev-key-only" if DEBUG else None)
+if SECRET_KEY is None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=true for local development).")
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "django_filters",
+    "drf_spectacular",
+    "ebikeops.core",
+    "ebikeops.areas",
+    "ebikeops.operations",
+    "ebikeops.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# Debian 12's GDAL 3.6 cannot sandbox file access; GDAL only ever opens boundary and corridor
+# files named by an administrator on the command line, never user uploads.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/ebikeops"),
+        engine="django.contrib.gis.db.backends.postgis",
+        conn_max_age=int(env_number("DATABASE_CONN_MAX_AGE", 60, int)),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "core.User"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("REDIS_URL", default="redis://127.0.0.1:6379/0"),
+    }
+}
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", default=str(REPO_DIR / "var" / "static")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(REPO_DIR / "var" / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/map/"
+
+# Bodies over this size are refused with 413 before they are parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env_number("MAX_REQUEST_BYTES", 2_000_000, int))
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "ebikeops.core.pagination.FeaturePagination",
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "ebikeops.core.problems.problem_exception_handler",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ebike-ops API",
+    "DESCRIPTION": (
+        "Operations against illegal e-bikes and e-scooters: field logging, hotspots, "
+        "deployment suggestions and summaries. Geometries are GeoJSON (RFC 7946, [lon, lat])."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OffenceCategoryEnum": "ebikeops.operations.models.OffenceCategory",
+    },
+}
+
+# --- Domain settings ---------------------------------------------------------------
+# Metric work happens in British National Grid; storage stays in WGS84 lon/lat.
+METRIC_SRID = 27700
+# Boundaries that `make run` and the tests load; the file lives beside the repo in shared/.
+BOROUGHS_FILE = Path(
+    env_str("BOROUGHS_FILE", default=str(REPO_DIR.parent / "shared" / "geodata" / "london_boroughs.geojson"))
+)
+CORRIDORS_FILE = Path(env_str("CORRIDORS_FILE", default=str(REPO_DIR / "geodata" / "corridors.geojson")))
+# Greater London's extent (lon/lat) with a small margin; used before boroughs are loaded
+# and to recognise swapped coordinates.
+LONDON_BBOX = (-0.52, 51.28, 0.34, 51.70)
+# A fix worse than this many metres is refused: a stop point must be placeable on a road.
+MAX_GPS_ACCURACY_M = env_number("MAX_GPS_ACCURACY_M", 100.0)
+# Device clocks drift; timestamps up to this far in the future are still accepted.
+CLOCK_SKEW_SECONDS = env_number("CLOCK_SKEW_SECONDS", 300.0)
+# A seizure or arrest may be logged this long before start or after end of its operation.
+OPERATION_WINDOW_TOLERANCE_MINUTES = env_number("OPERATION_WINDOW_TOLERANCE_MINUTES", 60.0)
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
+}

@@ -1,0 +1,120 @@
+"""Writes about areas: importing borough boundaries and assigning records to boroughs."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.apps import apps
+from django.contrib.gis.gdal import DataSource, OGRGeomType
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .models import Borough
+from .selectors import borough_subquery
+
+# Tables whose `point` gets a borough; other apps register here when they add point models.
+BOROUGH_ASSIGNED_MODELS = [
+    ("operations", "Operation", "location"),
+    ("operations", "Seizure", "point"),
+    ("operations", "Arrest", "point"),
+]
+
+NAME_FIELDS = ("name", "NAME", "lad_name", "LAD22NM", "LAD23NM")
+CODE_FIELDS = ("gss_code", "GSS_CODE", "code", "LAD22CD", "LAD23CD")
+
+
+@dataclass
+class BoroughImport:
+    created: int = 0
+    updated: int = 0
+    records_assigned: int = 0
+
+
+def _pick(fields: list[str], candidates: tuple[str, ...], explicit: str | None, what: str) -> str:
+    if explicit:
+        if explicit not in fields:
+            raise ValidationError({what: f"Field {explicit!r} is not in the layer; it has {fields}."})
+        return explicit
+    for name in candidates:
+        if name in fields:
+            return name
+    raise ValidationError({what: f"No {what} among the layer's fields {fields}; name one."})
+
+
+def _as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
+    if geom.geom_type == "Polygon":
+        return MultiPolygon(geom, srid=geom.srid)
+    if geom.geom_type == "MultiPolygon":
+        return geom
+    raise ValidationError({"geometry": f"Expected polygons, found {geom.geom_type}."})
+
+
+def iter_borough_features(
+    path: Path, *, name_field: str | None = None, code_field: str | None = None
+) -> Iterator[tuple[str, str, MultiPolygon]]:
+    """Yield (name, gss_code, multipolygon in SRID 4326) from any OGR source (GeoJSON,
+    Shapefile, GeoPackage...) in any CRS. Raises ValidationError for unusable sources."""
+    try:
+        source = DataSource(str(path))
+    except Exception as exc:  # GDAL raises its own error types for unreadable files
+        raise ValidationError({"path": f"Cannot open {path} as a vector source: {exc}"}) from exc
+    layer = source[0]
+    if layer.geom_type.name not in {"Polygon", "MultiPolygon", "Polygon25D", "MultiPolygon25D"}:
+        raise ValidationError({"geometry": f"Layer holds {layer.geom_type.name}, not polygons."})
+    fields = list(layer.fields)
+    name_key = _pick(fields, NAME_FIELDS, name_field, "name_field")
+    code_key = _pick(fields, CODE_FIELDS, code_field, "code_field")
+    for feature in layer:
+        ogr_geom = feature.geom
+        if ogr_geom.srs is None:
+            ogr_geom.srs = "EPSG:4326"  # GeoJSON without a crs member is WGS84 by RFC 7946
+        ogr_geom.transform(4326)
+        if ogr_geom.geom_type == OGRGeomType("Polygon25D") or ogr_geom.coord_dim == 3:
+            ogr_geom.coord_dim = 2
+        geom = _as_multipolygon(GEOSGeometry(ogr_geom.wkb, srid=4326))
+        if not geom.valid:
+            geom = _as_multipolygon(geom.make_valid())
+        yield str(feature.get(name_key)), str(feature.get(code_key)), geom
+
+
+@transaction.atomic
+def boroughs_load(
+    *,
+    path: Path,
+    name_field: str | None = None,
+    code_field: str | None = None,
+    progress: Callable[[int, str], None] | None = None,
+) -> BoroughImport:
+    """Upsert boroughs by GSS code from `path`, then re-assign every record's borough.
+
+    Idempotent: loading the same file twice changes nothing. Raises ValidationError when
+    the source cannot be read or lacks a name/code field.
+    """
+    result = BoroughImport()
+    for index, (name, code, geom) in enumerate(
+        iter_borough_features(path, name_field=name_field, code_field=code_field), start=1
+    ):
+        _, created = Borough.objects.update_or_create(
+            gss_code=code, defaults={"name": name, "geom": geom}
+        )
+        if created:
+            result.created += 1
+        else:
+            result.updated += 1
+        if progress:
+            progress(index, name)
+    result.records_assigned = boroughs_assign_all()
+    return result
+
+
+def boroughs_assign_all() -> int:
+    """Set the borough of every point record in one UPDATE per table (set-based, in PostGIS).
+
+    Returns the number of rows updated.
+    """
+    total = 0
+    for app_label, model_name, point_field in BOROUGH_ASSIGNED_MODELS:
+        model = apps.get_model(app_label, model_name)
+        total += model.objects.update(borough=borough_subquery(point_field))
+    return total

@@ -1,0 +1,102 @@
+"""Spatial filter backends shared by every GeoJSON list. They describe themselves to the
+OpenAPI schema and measure distance in metres in the metric SRID, never in degrees."""
+
+from django.contrib.gis.geos import Point, Polygon
+from django.contrib.gis.measure import D
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
+
+from .spatial import metric
+
+MAX_RADIUS_M = 50_000
+
+
+def _floats(raw: str, count: int, field: str) -> list[float]:
+    try:
+        values = [float(part) for part in raw.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != count:
+        raise ValidationError({field: [f"Expected {count} comma-separated numbers."]})
+    return values
+
+
+def parse_bbox(raw: str, field: str = "bbox") -> Polygon:
+    min_lon, min_lat, max_lon, max_lat = _floats(raw, 4, field)
+    if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+        raise ValidationError({field: ["Use min_lon,min_lat,max_lon,max_lat with min < max, in degrees."]})
+    polygon = Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat))
+    polygon.srid = 4326
+    return polygon
+
+
+def parse_point(lon: str, lat: str) -> Point:
+    errors = {}
+    values = {}
+    for name, raw, limit in (("lon", lon, 180), ("lat", lat, 90)):
+        try:
+            values[name] = float(raw)
+            if not -limit <= values[name] <= limit:
+                errors[name] = [f"Must be between -{limit} and {limit}."]
+        except (TypeError, ValueError):
+            errors[name] = ["A number is required."]
+    if errors:
+        raise ValidationError(errors)
+    return Point(values["lon"], values["lat"], srid=4326)
+
+
+def parse_radius(raw: str, field: str = "radius_m", maximum: float = MAX_RADIUS_M) -> float:
+    try:
+        radius = float(raw)
+    except (TypeError, ValueError):
+        raise ValidationError({field: ["A number of metres is required."]}) from None
+    if not 0 < radius <= maximum:
+        raise ValidationError({field: [f"Must be more than 0 and at most {maximum:g} metres."]})
+    return radius
+
+
+class BBoxFilter(BaseFilterBackend):
+    """`?bbox=min_lon,min_lat,max_lon,max_lat`: features intersecting the box.
+    The view names its geometry in `geo_filter_field`."""
+
+    def filter_queryset(self, request, queryset, view):
+        raw = request.query_params.get("bbox")
+        if not raw:
+            return queryset
+        return queryset.filter(**{f"{view.geo_filter_field}__intersects": parse_bbox(raw)})
+
+    def get_schema_operation_parameters(self, view):
+        return [{
+            "name": "bbox", "in": "query", "required": False,
+            "description": "min_lon,min_lat,max_lon,max_lat (WGS84 degrees)",
+            "schema": {"type": "string", "example": "-0.40,51.49,-0.20,51.53"},
+        }]
+
+
+class DistanceFilter(BaseFilterBackend):
+    """`?lon=&lat=&radius_m=`: features within radius_m metres of the point, measured in
+    British National Grid through a functional GiST index."""
+
+    def filter_queryset(self, request, queryset, view):
+        params = request.query_params
+        given = [name for name in ("lon", "lat", "radius_m") if params.get(name) not in (None, "")]
+        if not given:
+            return queryset
+        missing = {name: ["Give lon, lat and radius_m together."] for name in ("lon", "lat", "radius_m")
+                   if name not in given}
+        if missing:
+            raise ValidationError(missing)
+        point = parse_point(params["lon"], params["lat"])
+        radius = parse_radius(params["radius_m"])
+        return queryset.alias(_bng=metric(view.geo_filter_field)).filter(_bng__dwithin=(point, D(m=radius)))
+
+    def get_schema_operation_parameters(self, view):
+        def number(name, description):
+            return {"name": name, "in": "query", "required": False, "description": description,
+                    "schema": {"type": "number"}}
+
+        return [
+            number("lon", "longitude of the centre (WGS84)"),
+            number("lat", "latitude of the centre (WGS84)"),
+            number("radius_m", f"radius in metres (at most {MAX_RADIUS_M})"),
+        ]

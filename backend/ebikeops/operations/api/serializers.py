@@ -1,0 +1,186 @@
+"""Input serializers check shape only (types, choices, lengths); services check meaning.
+Output serializers are GeoJSON Features with explicit fields; totals are annotations."""
+
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from ebikeops.core.geofields import AwareDateTimeField, GeoJSONMultiPointField, GeoJSONPointField
+from ebikeops.core.geojson import unwrap_feature
+from ebikeops.core.models import Source, User
+
+from ..models import (
+    Arrest,
+    Disposition,
+    OffenceCategory,
+    Operation,
+    OperationStatus,
+    Seizure,
+    SeizurePower,
+    SeizureReason,
+    VehicleType,
+)
+
+UNKNOWN_FIELD = "Unknown field."
+MAX_ITEMS = 500
+
+
+class FeatureInput(serializers.Serializer):
+    """Accepts a GeoJSON Feature or a flat object, and refuses unknown fields by name."""
+
+    geometry_field = "point"
+
+    def to_internal_value(self, data):
+        data = unwrap_feature(data, self.geometry_field)
+        if isinstance(data, dict):
+            unknown = set(data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError({name: [UNKNOWN_FIELD] for name in sorted(unknown)})
+        return super().to_internal_value(data)
+
+
+class SeizureInput(FeatureInput):
+    id = serializers.UUIDField(required=False, help_text="client-generated UUID")
+    point = GeoJSONPointField()
+    accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    seized_at = AwareDateTimeField(help_text="as recorded on the device, with UTC offset")
+    vehicle_type = serializers.ChoiceField(choices=VehicleType.choices)
+    reason = serializers.ChoiceField(choices=SeizureReason.choices)
+    power = serializers.ChoiceField(choices=SeizurePower.choices)
+    make = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    model = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    colour = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    frame_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    disposition = serializers.ChoiceField(choices=Disposition.choices, required=False)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class SeizureCreateInput(SeizureInput):
+    operation = serializers.UUIDField()
+
+
+class SeizureUpdateInput(SeizureInput):
+    """PATCH: any subset of a seizure's fields; its id and operation do not change."""
+
+    id = None
+
+
+class ArrestInput(FeatureInput):
+    id = serializers.UUIDField(required=False, help_text="client-generated UUID")
+    point = GeoJSONPointField()
+    accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    arrested_at = AwareDateTimeField()
+    offence_category = serializers.ChoiceField(choices=OffenceCategory.choices)
+    warrant_offence_category = serializers.ChoiceField(
+        choices=OffenceCategory.choices, required=False, allow_blank=True
+    )
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ArrestCreateInput(ArrestInput):
+    operation = serializers.UUIDField()
+
+
+class ArrestUpdateInput(ArrestInput):
+    id = None
+
+
+class OperationInput(FeatureInput):
+    geometry_field = "location"
+
+    id = serializers.UUIDField(required=False, help_text="client-generated UUID")
+    reference = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=200)
+    team = serializers.CharField(max_length=100)
+    lead_officer = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
+    )
+    status = serializers.ChoiceField(choices=OperationStatus.choices, required=False)
+    started_at = AwareDateTimeField()
+    ended_at = AwareDateTimeField(required=False, allow_null=True)
+    location = GeoJSONPointField()
+    stop_points = GeoJSONMultiPointField(required=False, allow_null=True)
+    officer_count = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=500)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    source = serializers.ChoiceField(choices=[Source.FIELD, Source.IMPORT], required=False)
+    seizures = SeizureInput(many=True, required=False, max_length=MAX_ITEMS)
+    arrests = ArrestInput(many=True, required=False, max_length=MAX_ITEMS)
+
+
+class OperationUpdateInput(OperationInput):
+    id = None
+    source = None
+    seizures = None
+    arrests = None
+
+
+# --- Output -------------------------------------------------------------------------
+
+OPERATION_FIELDS = (
+    "id", "reference", "name", "team", "lead_officer", "status", "started_at", "ended_at",
+    "stop_points", "officer_count", "borough", "source", "version", "created_at", "updated_at",
+    "seizure_count", *(f"{vt}_count" for vt in VehicleType.values), "arrest_count",
+)
+SEIZURE_FIELDS = (
+    "id", "operation", "accuracy_m", "seized_at", "received_at", "vehicle_type", "reason", "power",
+    "make", "model", "colour", "disposition", "borough", "source", "version", "created_at", "updated_at",
+)
+ARREST_FIELDS = (
+    "id", "operation", "accuracy_m", "arrested_at", "received_at", "offence_category",
+    "warrant_offence_category", "borough", "source", "version", "created_at", "updated_at",
+)
+SENSITIVE_SEIZURE_FIELDS = ("frame_number", "notes")
+
+
+class OperationFeature(GeoFeatureModelSerializer):
+    """An operation as a GeoJSON Feature at its main location, without notes."""
+
+    lead_officer = serializers.CharField(source="lead_officer.username", default=None, read_only=True)
+    borough = serializers.CharField(source="borough.name", default=None, read_only=True)
+    stop_points = GeometryField(read_only=True, allow_null=True)
+    seizure_count = serializers.IntegerField(read_only=True)
+    e_bike_count = serializers.IntegerField(read_only=True)
+    e_scooter_count = serializers.IntegerField(read_only=True)
+    e_motorcycle_count = serializers.IntegerField(read_only=True)
+    other_count = serializers.IntegerField(read_only=True)
+    arrest_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Operation
+        geo_field = "location"
+        fields = OPERATION_FIELDS
+
+
+class OperationFeatureWithNotes(OperationFeature):
+    class Meta(OperationFeature.Meta):
+        fields = (*OPERATION_FIELDS, "notes")
+
+
+class SeizureFeature(GeoFeatureModelSerializer):
+    """A seizure as a GeoJSON Feature, without frame number or notes (analysts' view)."""
+
+    borough = serializers.CharField(source="borough.name", default=None, read_only=True)
+
+    class Meta:
+        model = Seizure
+        geo_field = "point"
+        fields = SEIZURE_FIELDS
+
+
+class SeizureFeatureSensitive(SeizureFeature):
+    class Meta(SeizureFeature.Meta):
+        fields = (*SEIZURE_FIELDS, *SENSITIVE_SEIZURE_FIELDS)
+
+
+class ArrestFeature(GeoFeatureModelSerializer):
+    borough = serializers.CharField(source="borough.name", default=None, read_only=True)
+
+    class Meta:
+        model = Arrest
+        geo_field = "point"
+        fields = ARREST_FIELDS
+
+
+class ArrestFeatureWithNotes(ArrestFeature):
+    class Meta(ArrestFeature.Meta):
+        fields = (*ARREST_FIELDS, "notes")

@@ -1,0 +1,205 @@
+"""Operations, seizures and arrests over HTTP: parse input, call one service, serialize.
+
+Each resource is declared once (`RecordResource`); the list/create and detail views below
+read it, so the three resources behave identically.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from ebikeops.core.filters import BBoxFilter, DistanceFilter
+from ebikeops.core.permissions import FieldRecordPermission, sees_sensitive_fields
+
+from .. import errors, filters, selectors, services
+from ..models import Operation
+from . import serializers as s
+
+
+@dataclass(frozen=True)
+class RecordResource:
+    selector: Any
+    filterset: Any
+    geo_field: str
+    ordering_fields: tuple[str, ...]
+    create_input: Any
+    update_input: Any
+    public: Any
+    sensitive: Any
+    create: Any
+    update: Any
+    delete: Any
+    instance_kwarg: str
+
+
+OPERATIONS = RecordResource(
+    selector=selectors.operation_list, filterset=filters.OperationFilter, geo_field="location",
+    ordering_fields=("started_at", "ended_at", "seizure_count", "arrest_count", "name", "team"),
+    create_input=s.OperationInput, update_input=s.OperationUpdateInput,
+    public=s.OperationFeature, sensitive=s.OperationFeatureWithNotes,
+    create=services.operation_create, update=services.operation_update, delete=services.operation_delete,
+    instance_kwarg="operation",
+)
+SEIZURES = RecordResource(
+    selector=selectors.seizure_list, filterset=filters.SeizureFilter, geo_field="point",
+    ordering_fields=("seized_at", "received_at", "vehicle_type"),
+    create_input=s.SeizureCreateInput, update_input=s.SeizureUpdateInput,
+    public=s.SeizureFeature, sensitive=s.SeizureFeatureSensitive,
+    create=services.seizure_create, update=services.seizure_update, delete=services.seizure_delete,
+    instance_kwarg="seizure",
+)
+ARRESTS = RecordResource(
+    selector=selectors.arrest_list, filterset=filters.ArrestFilter, geo_field="point",
+    ordering_fields=("arrested_at", "received_at"),
+    create_input=s.ArrestCreateInput, update_input=s.ArrestUpdateInput,
+    public=s.ArrestFeature, sensitive=s.ArrestFeatureWithNotes,
+    create=services.arrest_create, update=services.arrest_update, delete=services.arrest_delete,
+    instance_kwarg="arrest",
+)
+
+
+class RecordViewMixin:
+    resource: RecordResource
+    permission_classes = [FieldRecordPermission]
+
+    def get_queryset(self):
+        return self.resource.selector()
+
+    def get_serializer_class(self):
+        """The output serializer for the caller's role: analysts get no sensitive fields."""
+        request = getattr(self, "request", None)
+        if request is not None and sees_sensitive_fields(request.user):
+            return self.resource.sensitive
+        return self.resource.public
+
+    def respond(self, instance, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=instance.pk)  # re-read for annotations
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+
+class RecordListCreateView(RecordViewMixin, generics.ListAPIView):
+    """GET: a paginated FeatureCollection, filtered. POST: create one record (Feature or
+    flat object); an operation may carry its first seizures and arrests."""
+
+    filter_backends = [DjangoFilterBackend, BBoxFilter, DistanceFilter, OrderingFilter]
+
+    @property
+    def filterset_class(self):
+        return self.resource.filterset
+
+    @property
+    def geo_filter_field(self) -> str:
+        return self.resource.geo_field
+
+    @property
+    def ordering_fields(self):
+        return self.resource.ordering_fields
+
+    def parent_operation(self) -> Operation | None:
+        return None
+
+    def post(self, request, *args, **kwargs):
+        form = self.resource.create_input(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        parent = self.parent_operation()
+        if self.resource is not OPERATIONS:
+            data["operation"] = parent or self.operation_from_body(data.get("operation"))
+        instance = self.resource.create(user=request.user, **data)
+        response = self.respond(instance, status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"{request.path.rstrip('/')}/{instance.pk}/")
+        return response
+
+    @staticmethod
+    def operation_from_body(operation_id) -> Operation:
+        operation = Operation.objects.filter(pk=operation_id).first()
+        if operation is None:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"operation": [errors.OPERATION_NOT_FOUND]})
+        return operation
+
+
+class RecordDetailView(RecordViewMixin, generics.RetrieveAPIView):
+    """GET one record; PATCH some of its fields; DELETE it (commanders)."""
+
+    lookup_url_kwarg = "pk"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if "operation_pk" in self.kwargs:
+            queryset = queryset.filter(operation_id=self.kwargs["operation_pk"])
+        return queryset
+
+    def patch(self, request, *args, **kwargs):
+        instance = self.get_object()
+        form = self.resource.update_input(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        updated = self.resource.update(
+            user=request.user, changes=form.validated_data, expected_version=self.expected_version(),
+            **{self.resource.instance_kwarg: instance},
+        )
+        return self.respond(updated)
+
+    def expected_version(self) -> int | None:
+        """The version the client based its change on, if it said; None skips the check."""
+        return None
+
+    def delete(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.resource.delete(**{self.resource.instance_kwarg: instance})
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NestedUnderOperation:
+    """Lists a record type of one operation: /operations/{operation_pk}/seizures/."""
+
+    def parent_operation(self) -> Operation:
+        return get_object_or_404(Operation, pk=self.kwargs["operation_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no URL kwargs
+            return super().get_queryset().none()
+        self.parent_operation()  # 404 for an unknown operation, not an empty list
+        return super().get_queryset().filter(operation_id=self.kwargs["operation_pk"])
+
+
+def _schema(resource: RecordResource, view_cls, tag: str):
+    """Tell the schema which serializer each method reads and writes."""
+    decorated = {}
+    if hasattr(view_cls, "post"):
+        decorated["post"] = extend_schema(request=resource.create_input, responses={201: resource.sensitive}, tags=[tag])
+    if hasattr(view_cls, "patch"):
+        decorated["patch"] = extend_schema(request=resource.update_input, responses={200: resource.sensitive}, tags=[tag])
+    decorated["get"] = extend_schema(responses=resource.sensitive, tags=[tag])
+    if hasattr(view_cls, "delete"):
+        decorated["delete"] = extend_schema(tags=[tag])
+    from drf_spectacular.utils import extend_schema_view
+
+    return extend_schema_view(**decorated)(view_cls)
+
+
+def _make(name: str, resource: RecordResource, *bases, tag: str):
+    return _schema(resource, type(name, bases, {"resource": resource}), tag)
+
+
+OperationListCreateView = _make("OperationListCreateView", OPERATIONS, RecordListCreateView, tag="operations")
+OperationDetailView = _make("OperationDetailView", OPERATIONS, RecordDetailView, tag="operations")
+SeizureListCreateView = _make("SeizureListCreateView", SEIZURES, RecordListCreateView, tag="seizures")
+SeizureDetailView = _make("SeizureDetailView", SEIZURES, RecordDetailView, tag="seizures")
+ArrestListCreateView = _make("ArrestListCreateView", ARRESTS, RecordListCreateView, tag="arrests")
+ArrestDetailView = _make("ArrestDetailView", ARRESTS, RecordDetailView, tag="arrests")
+OperationSeizuresView = _make(
+    "OperationSeizuresView", SEIZURES, NestedUnderOperation, RecordListCreateView, tag="seizures"
+)
+OperationArrestsView = _make(
+    "OperationArrestsView", ARRESTS, NestedUnderOperation, RecordListCreateView, tag="arrests"
+)
+OperationSeizureDetailView = _make("OperationSeizureDetailView", SEIZURES, RecordDetailView, tag="seizures")
+OperationArrestDetailView = _make("OperationArrestDetailView", ARRESTS, RecordDetailView, tag="arrests")

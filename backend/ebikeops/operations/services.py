@@ -1,0 +1,290 @@
+"""Writes: operations, seizures and arrests. Each service is one transaction.
+
+Points are GEOS Points in SRID 4326 ([lon, lat]); times are aware datetimes. Every service
+raises django.core.exceptions.ValidationError keyed by field (nested items as
+`seizures[2].point`), and `VersionConflict` when an update is based on a stale version.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.contrib.gis.geos import MultiPoint, Point
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ebikeops.core.models import Source, User
+
+from . import errors
+from .models import Arrest, OffenceCategory, Operation, OperationStatus, Seizure
+from .validation import check_accuracy, check_in_window, check_not_future, collect, locate_in_london
+
+
+class VersionConflict(Exception):
+    """An update named a version that is no longer current."""
+
+    def __init__(self, instance):
+        super().__init__(f"{type(instance).__name__} {instance.pk} is at version {instance.version}.")
+        self.instance = instance
+
+
+def _prefixed(prefix: str, check: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            check()
+        except ValidationError as exc:
+            raise ValidationError({f"{prefix}.{k}": v for k, v in exc.message_dict.items()}) from exc
+
+    return run
+
+
+# --- Operations ---------------------------------------------------------------------
+
+
+def _operation_checks(op: Operation, *, now: datetime) -> list[Callable[[], None]]:
+    checks: list[Callable[[], None]] = []
+
+    def location() -> None:
+        op.borough = locate_in_london(op.location, field="location")
+
+    checks.append(location)
+    for index, stop in enumerate(op.stop_points or []):
+        checks.append(lambda stop=stop, index=index: locate_in_london(stop, field=f"stop_points[{index}]"))
+    if op.status != OperationStatus.PLANNED:
+        checks.append(lambda: check_not_future(op.started_at, now=now, field="started_at"))
+    checks.append(lambda: check_not_future(op.ended_at, now=now, field="ended_at"))
+
+    def ends_after_start() -> None:
+        if op.ended_at is not None and op.ended_at < op.started_at:
+            raise ValidationError({"ended_at": errors.ENDS_BEFORE_START})
+
+    checks.append(ends_after_start)
+    return checks
+
+
+def _check_new_id(model, record_id) -> None:
+    if record_id is not None and model.objects.filter(pk=record_id).exists():
+        raise ValidationError({"id": errors.DUPLICATE_ID})
+
+
+@transaction.atomic
+def operation_create(
+    *,
+    user: User,
+    name: str,
+    team: str,
+    started_at: datetime,
+    location: Point,
+    id=None,  # noqa: A002 - the client-supplied UUID
+    reference: str = "",
+    lead_officer: User | None = None,
+    status: str = OperationStatus.ACTIVE,
+    ended_at: datetime | None = None,
+    stop_points: MultiPoint | None = None,
+    officer_count: int | None = None,
+    notes: str = "",
+    source: str = Source.FIELD,
+    seizures: Iterable[Mapping[str, Any]] = (),
+    arrests: Iterable[Mapping[str, Any]] = (),
+    now: datetime | None = None,
+) -> Operation:
+    """Create an operation, with any seizures and arrests logged with it, atomically.
+
+    The borough is assigned from `location`. Every problem in the operation and its items
+    is reported at once; nothing is written unless everything is valid.
+    """
+    now = now or timezone.now()
+    op = Operation(
+        name=name, team=team, started_at=started_at, ended_at=ended_at, location=location,
+        reference=reference, lead_officer=lead_officer or user, status=status, stop_points=stop_points,
+        officer_count=officer_count, notes=notes, source=source, created_by=user, updated_by=user,
+    )
+    if id is not None:
+        op.id = id
+    checks = _operation_checks(op, now=now)
+    checks.append(lambda: _check_new_id(Operation, id))
+
+    def unique_reference() -> None:
+        if reference and Operation.objects.filter(reference=reference).exists():
+            raise ValidationError({"reference": errors.DUPLICATE_REFERENCE})
+
+    checks.append(unique_reference)
+    seizure_rows = [Seizure(operation=op, created_by=user, updated_by=user, source=source, **s) for s in seizures]
+    arrest_rows = [Arrest(operation=op, created_by=user, updated_by=user, source=source, **a) for a in arrests]
+    for index, seizure in enumerate(seizure_rows):
+        checks.extend(_prefixed(f"seizures[{index}]", c) for c in _seizure_checks(seizure, op, now=now))
+    for index, arrest in enumerate(arrest_rows):
+        checks.extend(_prefixed(f"arrests[{index}]", c) for c in _arrest_checks(arrest, op, now=now))
+    collect(checks)
+
+    op.save(force_insert=True)
+    Seizure.objects.bulk_create(seizure_rows)
+    Arrest.objects.bulk_create(arrest_rows)
+    return op
+
+
+def _apply(instance, changes: Mapping[str, Any], *, user: User, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != instance.version:
+        raise VersionConflict(instance)
+    for field, value in changes.items():
+        setattr(instance, field, value)
+    instance.updated_by = user
+    instance.version += 1
+
+
+@transaction.atomic
+def operation_update(
+    *,
+    operation: Operation,
+    user: User,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Operation:
+    """Change an operation's fields; re-assigns the borough when the location moves.
+
+    Seizures and arrests already logged must still fit the (new) time window.
+    Raises VersionConflict when `expected_version` is given and stale.
+    """
+    now = now or timezone.now()
+    operation = Operation.objects.select_for_update().get(pk=operation.pk)
+    _apply(operation, changes, user=user, expected_version=expected_version)
+    checks = _operation_checks(operation, now=now)
+    if {"started_at", "ended_at"} & set(changes):
+        checks.append(lambda: _records_still_in_window(operation))
+    collect(checks)
+    operation.save()
+    return operation
+
+
+def _records_still_in_window(op: Operation) -> None:
+    for model, field in ((Seizure, "seized_at"), (Arrest, "arrested_at")):
+        times = model.objects.filter(operation=op).values_list(field, flat=True)
+        first, last = min(times, default=None), max(times, default=None)
+        for value, name in ((first, "started_at"), (last, "ended_at")):
+            if value is not None:
+                try:
+                    check_in_window(value, started_at=op.started_at, ended_at=op.ended_at, field=name)
+                except ValidationError as exc:
+                    raise ValidationError({name: "Logged records would fall outside the new window."}) from exc
+
+
+@transaction.atomic
+def operation_delete(*, operation: Operation) -> None:
+    """Delete an operation. Raises ProtectedError while seizures or arrests remain."""
+    operation.delete()
+
+
+# --- Seizures -----------------------------------------------------------------------
+
+
+def _seizure_checks(seizure: Seizure, op: Operation, *, now: datetime) -> list[Callable[[], None]]:
+    def point() -> None:
+        seizure.borough = locate_in_london(seizure.point, field="point")
+
+    return [
+        point,
+        lambda: check_accuracy(seizure.accuracy_m),
+        lambda: check_not_future(seizure.seized_at, now=now, field="seized_at"),
+        lambda: check_in_window(seizure.seized_at, started_at=op.started_at, ended_at=op.ended_at, field="seized_at"),
+    ]
+
+
+@transaction.atomic
+def seizure_create(
+    *, operation: Operation, user: User, id=None, source: str = Source.FIELD,  # noqa: A002
+    now: datetime | None = None, **fields: Any,
+) -> Seizure:
+    """Log a seizure at `point` (SRID 4326) during `operation`.
+
+    `fields`: point, seized_at, vehicle_type, reason, power, and optionally accuracy_m
+    (metres), make, model, colour, frame_number, disposition, notes.
+    """
+    now = now or timezone.now()
+    seizure = Seizure(operation=operation, created_by=user, updated_by=user, source=source, **fields)
+    if id is not None:
+        seizure.id = id
+    collect([*_seizure_checks(seizure, operation, now=now), lambda: _check_new_id(Seizure, id)])
+    seizure.save(force_insert=True)
+    return seizure
+
+
+@transaction.atomic
+def seizure_update(
+    *, seizure: Seizure, user: User, changes: Mapping[str, Any],
+    expected_version: int | None = None, now: datetime | None = None,
+) -> Seizure:
+    """Change a seizure (e.g. its disposition). Raises VersionConflict when stale."""
+    now = now or timezone.now()
+    seizure = Seizure.objects.select_for_update().select_related("operation").get(pk=seizure.pk)
+    _apply(seizure, changes, user=user, expected_version=expected_version)
+    collect(_seizure_checks(seizure, seizure.operation, now=now))
+    seizure.save()
+    return seizure
+
+
+@transaction.atomic
+def seizure_delete(*, seizure: Seizure) -> None:
+    seizure.delete()
+
+
+# --- Arrests ------------------------------------------------------------------------
+
+
+def _arrest_checks(arrest: Arrest, op: Operation, *, now: datetime) -> list[Callable[[], None]]:
+    def point() -> None:
+        arrest.borough = locate_in_london(arrest.point, field="point")
+
+    def warrant() -> None:
+        is_warrant = arrest.offence_category == OffenceCategory.WANTED_ON_WARRANT
+        if is_warrant and not arrest.warrant_offence_category:
+            raise ValidationError({"warrant_offence_category": errors.WARRANT_CATEGORY_REQUIRED})
+        if is_warrant and arrest.warrant_offence_category == OffenceCategory.WANTED_ON_WARRANT:
+            raise ValidationError({"warrant_offence_category": errors.WARRANT_CATEGORY_INVALID})
+        if not is_warrant and arrest.warrant_offence_category:
+            raise ValidationError({"warrant_offence_category": errors.WARRANT_CATEGORY_ONLY_FOR_WARRANT})
+
+    return [
+        point,
+        warrant,
+        lambda: check_accuracy(arrest.accuracy_m),
+        lambda: check_not_future(arrest.arrested_at, now=now, field="arrested_at"),
+        lambda: check_in_window(
+            arrest.arrested_at, started_at=op.started_at, ended_at=op.ended_at, field="arrested_at"
+        ),
+    ]
+
+
+@transaction.atomic
+def arrest_create(
+    *, operation: Operation, user: User, id=None, source: str = Source.FIELD,  # noqa: A002
+    now: datetime | None = None, **fields: Any,
+) -> Arrest:
+    """Record an arrest at `point` (SRID 4326). `fields`: point, arrested_at,
+    offence_category, and warrant_offence_category for 'wanted_on_warrant'."""
+    now = now or timezone.now()
+    arrest = Arrest(operation=operation, created_by=user, updated_by=user, source=source, **fields)
+    if id is not None:
+        arrest.id = id
+    collect([*_arrest_checks(arrest, operation, now=now), lambda: _check_new_id(Arrest, id)])
+    arrest.save(force_insert=True)
+    return arrest
+
+
+@transaction.atomic
+def arrest_update(
+    *, arrest: Arrest, user: User, changes: Mapping[str, Any],
+    expected_version: int | None = None, now: datetime | None = None,
+) -> Arrest:
+    now = now or timezone.now()
+    arrest = Arrest.objects.select_for_update().select_related("operation").get(pk=arrest.pk)
+    _apply(arrest, changes, user=user, expected_version=expected_version)
+    collect(_arrest_checks(arrest, arrest.operation, now=now))
+    arrest.save()
+    return arrest
+
+
+@transaction.atomic
+def arrest_delete(*, arrest: Arrest) -> None:
+    arrest.delete()

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Serves the API and map with gunicorn, and runs the Celery worker beside it.
+set -euo pipefail
+host="${1:-0.0.0.0}"; port="${2:-8000}"
+cd "$(dirname "$0")/../backend"
+export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-$(bash ../scripts/secret_key.sh)}"
+export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-*}"
+../.venv/bin/celery -A config worker --loglevel=INFO --concurrency=1 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+echo "ebike-ops on http://127.0.0.1:${port}/ (map /map/, API docs /api/docs/)"
+../.venv/bin/gunicorn config.wsgi --bind "${host}:${port}" --workers 3 --access-logfile -

@@ -1,0 +1,81 @@
+"""Typed factories. They write through the ORM (fast); tests of validation use services."""
+
+from datetime import UTC, datetime, timedelta
+
+import factory
+from rest_framework.authtoken.models import Token
+
+from ebikeops.core.models import Role, Source, User
+from ebikeops.operations.models import (
+    Arrest,
+    OffenceCategory,
+    Operation,
+    OperationStatus,
+    Seizure,
+    SeizurePower,
+    SeizureReason,
+    VehicleType,
+)
+
+from . import places
+
+T0 = datetime(2025, 11, 29, 13, 0, tzinfo=UTC)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = Role.OFFICER
+    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+
+    @factory.post_generation
+    def token(self, create, extracted, **kwargs):
+        if create:
+            Token.objects.get_or_create(user=self)
+
+
+class OperationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Operation
+
+    name = factory.Sequence(lambda n: f"Operation {n}")
+    team = "Ealing Town Centre Team"
+    status = OperationStatus.COMPLETED
+    started_at = T0
+    ended_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(hours=5))
+    location = places.UXBRIDGE_ROAD_EALING
+    lead_officer = factory.SubFactory(UserFactory)
+    created_by = factory.SelfAttribute("lead_officer")
+    source = Source.FIELD
+
+
+class SeizureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Seizure
+
+    operation = factory.SubFactory(OperationFactory)
+    point = places.UXBRIDGE_ROAD_EALING
+    accuracy_m = 8.0
+    seized_at = factory.LazyAttribute(lambda s: s.operation.started_at + timedelta(minutes=30))
+    vehicle_type = VehicleType.E_BIKE
+    reason = SeizureReason.NON_COMPLIANT_EAPC
+    power = SeizurePower.PRA_2002_S59
+    frame_number = "WTU123456789"
+    notes = "rider fled on foot"
+    created_by = factory.SelfAttribute("operation.created_by")
+    source = factory.SelfAttribute("operation.source")
+
+
+class ArrestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Arrest
+
+    operation = factory.SubFactory(OperationFactory)
+    point = places.UXBRIDGE_ROAD_EALING
+    arrested_at = factory.LazyAttribute(lambda a: a.operation.started_at + timedelta(minutes=45))
+    offence_category = OffenceCategory.THEFT
+    created_by = factory.SelfAttribute("operation.created_by")
+    source = factory.SelfAttribute("operation.source")
