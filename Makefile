@@ -47,6 +47,9 @@ run: setup
 test: setup
 	@bash scripts/run_tests.sh $(ARGS)
 
+bench: setup
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
 lint: python-deps
 	$(VENV)/bin/ruff check backend tests mobile_client_stub
 	$(VENV)/bin/ruff format --check backend tests mobile_client_stub
