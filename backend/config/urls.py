@@ -7,6 +7,7 @@ from ebikeops.core.views import HealthView
 api_v1 = [
     path("health/", HealthView.as_view(), name="health"),
     path("", include("ebikeops.operations.api.urls")),
+    path("", include("ebikeops.areas.api.urls")),
 ]
 
 urlpatterns = [

@@ -37,3 +37,22 @@ def borough_by_name_or_code(value: str) -> QuerySet[Borough]:
     if len(value) == 9 and value[:3].upper() == "E09":
         return Borough.objects.filter(gss_code=value.upper())
     return Borough.objects.filter(name__iexact=value)
+
+
+def borough_list(*, simplify_m: float | None = None) -> QuerySet[Borough]:
+    """Boroughs for display; with `simplify_m`, each boundary is simplified in the metric
+    SRID (tolerance in metres, topology preserved) and returned as `display_geom` (SRID 4326)."""
+    from django.contrib.gis.db.models.functions import Transform
+
+    from ebikeops.core.spatial import metric
+
+    from .functions import SimplifyPreserveTopology
+
+    queryset = Borough.objects.order_by("name")
+    if simplify_m:
+        return queryset.annotate(
+            display_geom=Transform(SimplifyPreserveTopology(metric("geom"), simplify_m), 4326)
+        )
+    from django.db.models import F
+
+    return queryset.annotate(display_geom=F("geom"))
