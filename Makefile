@@ -41,7 +41,7 @@ run: setup
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	@if [ -f "$(BOROUGHS_FILE)" ]; then $(MANAGE) load_boroughs "$(BOROUGHS_FILE)"; \
 	  else echo "BOROUGHS_FILE $(BOROUGHS_FILE) not found: running without borough boundaries (see README)"; fi
-	$(MANAGE) load_demo
+	$(MANAGE) load_demo --users
 	@bash scripts/serve.sh $(HOST) $(PORT)
 
 test: setup
