@@ -16,3 +16,4 @@ STORAGES = {
 
 # Parallel runs on one machine (several developers' suites) each name their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_ebikeops")}  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise scans it at start-up

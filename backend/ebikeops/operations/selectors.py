@@ -23,6 +23,7 @@ def operation_list() -> QuerySet[Operation]:
     return (
         Operation.objects.select_related("borough", "lead_officer")
         .annotate(seizure_count=Count("seizures"), **per_type, arrest_count=Coalesce(_arrest_count(), 0))
+        .order_by("-started_at", "id")  # Meta.ordering is not applied to GROUP BY queries
     )
 
 

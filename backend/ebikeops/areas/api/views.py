@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -10,12 +10,24 @@ from ..models import Borough
 from ..selectors import borough_list
 
 
+@extend_schema_field({
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["MultiPolygon"]},
+        "coordinates": {"type": "array", "items": {"type": "array", "items": {"type": "array", "items": {
+            "type": "array", "items": {"type": "number"}, "minItems": 2}}}},
+    },
+})
+class DisplayMultiPolygonField(GeometryField):
+    """The (possibly simplified) boundary annotated by the selector as `display_geom`."""
+
+
 class BoroughFeature(GeoFeatureModelSerializer):
-    display_geom = GeometryField(read_only=True)
+    geom = DisplayMultiPolygonField(source="display_geom", read_only=True)
 
     class Meta:
         model = Borough
-        geo_field = "display_geom"
+        geo_field = "geom"
         id_field = "gss_code"
         fields = ("gss_code", "name")
 

@@ -32,11 +32,15 @@ class FeatureInput(serializers.Serializer):
 
     def to_internal_value(self, data):
         data = unwrap_feature(data, self.geometry_field)
-        if isinstance(data, dict):
-            unknown = set(data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError({name: [UNKNOWN_FIELD] for name in sorted(unknown)})
-        return super().to_internal_value(data)
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        problems = {name: [UNKNOWN_FIELD] for name in unknown}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**problems, **exc.detail}) from exc
+        if problems:
+            raise serializers.ValidationError(problems)
+        return value
 
 
 class SeizureInput(FeatureInput):

@@ -29,6 +29,7 @@ class RecordResource:
     geo_field: str
     ordering_fields: tuple[str, ...]
     create_input: Any
+    nested_input: Any  # creating under /operations/{id}/...: the operation comes from the URL
     update_input: Any
     public: Any
     sensitive: Any
@@ -41,7 +42,7 @@ class RecordResource:
 OPERATIONS = RecordResource(
     selector=selectors.operation_list, filterset=filters.OperationFilter, geo_field="location",
     ordering_fields=("started_at", "ended_at", "seizure_count", "arrest_count", "name", "team"),
-    create_input=s.OperationInput, update_input=s.OperationUpdateInput,
+    create_input=s.OperationInput, nested_input=None, update_input=s.OperationUpdateInput,
     public=s.OperationFeature, sensitive=s.OperationFeatureWithNotes,
     create=services.operation_create, update=services.operation_update, delete=services.operation_delete,
     instance_kwarg="operation",
@@ -49,7 +50,7 @@ OPERATIONS = RecordResource(
 SEIZURES = RecordResource(
     selector=selectors.seizure_list, filterset=filters.SeizureFilter, geo_field="point",
     ordering_fields=("seized_at", "received_at", "vehicle_type"),
-    create_input=s.SeizureCreateInput, update_input=s.SeizureUpdateInput,
+    create_input=s.SeizureCreateInput, nested_input=s.SeizureInput, update_input=s.SeizureUpdateInput,
     public=s.SeizureFeature, sensitive=s.SeizureFeatureSensitive,
     create=services.seizure_create, update=services.seizure_update, delete=services.seizure_delete,
     instance_kwarg="seizure",
@@ -57,7 +58,7 @@ SEIZURES = RecordResource(
 ARRESTS = RecordResource(
     selector=selectors.arrest_list, filterset=filters.ArrestFilter, geo_field="point",
     ordering_fields=("arrested_at", "received_at"),
-    create_input=s.ArrestCreateInput, update_input=s.ArrestUpdateInput,
+    create_input=s.ArrestCreateInput, nested_input=s.ArrestInput, update_input=s.ArrestUpdateInput,
     public=s.ArrestFeature, sensitive=s.ArrestFeatureWithNotes,
     create=services.arrest_create, update=services.arrest_update, delete=services.arrest_delete,
     instance_kwarg="arrest",
@@ -105,10 +106,11 @@ class RecordListCreateView(RecordViewMixin, generics.ListAPIView):
         return None
 
     def post(self, request, *args, **kwargs):
-        form = self.resource.create_input(data=request.data)
+        parent = self.parent_operation()
+        form_class = self.resource.nested_input if parent else self.resource.create_input
+        form = form_class(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
-        parent = self.parent_operation()
         if self.resource is not OPERATIONS:
             data["operation"] = parent or self.operation_from_body(data.get("operation"))
         instance = self.resource.create(user=request.user, **data)
@@ -160,6 +162,8 @@ class RecordDetailView(RecordViewMixin, generics.RetrieveAPIView):
 class NestedUnderOperation:
     """Lists a record type of one operation: /operations/{operation_pk}/seizures/."""
 
+    nested = True
+
     def parent_operation(self) -> Operation:
         return get_object_or_404(Operation, pk=self.kwargs["operation_pk"])
 
@@ -174,7 +178,8 @@ def _schema(resource: RecordResource, view_cls, tag: str):
     """Tell the schema which serializer each method reads and writes."""
     decorated = {}
     if hasattr(view_cls, "post"):
-        decorated["post"] = extend_schema(request=resource.create_input, responses={201: resource.sensitive}, tags=[tag])
+        nested = getattr(view_cls, "nested", False)
+        decorated["post"] = extend_schema(request=resource.nested_input if nested else resource.create_input, responses={201: resource.sensitive}, tags=[tag])
     if hasattr(view_cls, "patch"):
         decorated["patch"] = extend_schema(request=resource.update_input, responses={200: resource.sensitive}, tags=[tag])
     decorated["get"] = extend_schema(responses=resource.sensitive, tags=[tag])
