@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Container start: migrate, load boundaries/corridors (and the demo when asked), serve.
+set -euo pipefail
+cd /app/backend
+python manage.py migrate --no-input
+if [ -f "${BOROUGHS_FILE:-}" ]; then python manage.py load_boroughs "$BOROUGHS_FILE"; fi
+if [ -f "${CORRIDORS_FILE:-/app/geodata/corridors.geojson}" ] && python manage.py help load_corridors >/dev/null 2>&1; then
+  python manage.py load_corridors "${CORRIDORS_FILE:-/app/geodata/corridors.geojson}"
+fi
+if [ "${LOAD_DEMO:-false}" = "true" ]; then
+  python manage.py load_demo --users
+  python manage.py compute_hotspots || true
+fi
+exec gunicorn config.wsgi --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-3}" --access-logfile -
