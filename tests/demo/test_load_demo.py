@@ -45,13 +45,19 @@ def test_it_labels_a_synthetic_year_along_the_corridors(demo):
     assert duplicates > 100, "coordinates are snapped to shared map points"
     saturdays = synthetic.filter(seized_at__week_day=7).count()
     assert saturdays > synthetic.count() / 7 * 1.5
-    assert all("SYNTHETIC" in notes for notes in Operation.objects.filter(source=Source.DEMO).values_list("notes", flat=True))
+    assert all(
+        "SYNTHETIC" in notes for notes in Operation.objects.filter(source=Source.DEMO).values_list("notes", flat=True)
+    )
 
 
 def test_it_is_deterministic_and_replaces_itself(demo):
-    first = list(Seizure.objects.filter(source=Source.DEMO).order_by("seized_at", "point").values_list("seized_at", "point"))
+    first = list(
+        Seizure.objects.filter(source=Source.DEMO).order_by("seized_at", "point").values_list("seized_at", "point")
+    )
     call_command("load_demo", end=date(2026, 11, 28), stdout=StringIO())
-    second = list(Seizure.objects.filter(source=Source.DEMO).order_by("seized_at", "point").values_list("seized_at", "point"))
+    second = list(
+        Seizure.objects.filter(source=Source.DEMO).order_by("seized_at", "point").values_list("seized_at", "point")
+    )
     assert [(t, p.coords) for t, p in first] == [(t, p.coords) for t, p in second]
     assert Operation.objects.filter(source=Source.IMPORT).count() == 2
     assert Arrest.objects.filter(operation__reference__startswith="MPS-").count() == 2

@@ -24,7 +24,12 @@ def test_it_logs_an_operation_with_seizures_and_an_arrest_and_reads_it_back(offi
     assert feature["geometry"] == {"type": "Point", "coordinates": [places.EALING_BROADWAY.x, places.EALING_BROADWAY.y]}
     props = feature["properties"]
     assert props["borough"] == "Ealing"
-    assert (props["seizure_count"], props["e_bike_count"], props["e_scooter_count"], props["arrest_count"]) == (2, 1, 1, 1)
+    assert (props["seizure_count"], props["e_bike_count"], props["e_scooter_count"], props["arrest_count"]) == (
+        2,
+        1,
+        1,
+        1,
+    )
     assert props["lead_officer"] == "officer-a"
     assert props["version"] == 1
     assert response["Location"].endswith(f"/api/v1/operations/{feature['id']}/")
@@ -38,8 +43,11 @@ def test_it_logs_an_operation_with_seizures_and_an_arrest_and_reads_it_back(offi
 
 
 def test_it_accepts_a_flat_object_and_a_client_supplied_uuid(officer_client, boroughs):
-    body = {**payloads.OPERATION["properties"], "location": payloads.OPERATION["geometry"],
-            "id": "4b0c8f7e-2f57-4a63-9d3e-2a4b6f0c9e11"}
+    body = {
+        **payloads.OPERATION["properties"],
+        "location": payloads.OPERATION["geometry"],
+        "id": "4b0c8f7e-2f57-4a63-9d3e-2a4b6f0c9e11",
+    }
     response = officer_client.post("/api/v1/operations/", body, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["id"] == "4b0c8f7e-2f57-4a63-9d3e-2a4b6f0c9e11"
@@ -69,7 +77,12 @@ def test_it_computes_totals_in_the_query_without_n_plus_one(officer_client, djan
         large = officer_client.get("/api/v1/operations/?page_size=100")
     assert len(small.json()["features"]) == 1 and len(large.json()["features"]) == 3
     props = large.json()["features"][0]["properties"]
-    assert (props["seizure_count"], props["e_bike_count"], props["e_scooter_count"], props["arrest_count"]) == (4, 3, 1, 1)
+    assert (props["seizure_count"], props["e_bike_count"], props["e_scooter_count"], props["arrest_count"]) == (
+        4,
+        3,
+        1,
+        1,
+    )
 
 
 def test_it_paginates_into_valid_feature_collections(officer_client):
@@ -86,7 +99,8 @@ def test_it_updates_an_operation_and_bumps_its_version(officer_client, boroughs)
     response = officer_client.patch(
         f"/api/v1/operations/{created['id']}/",
         {"status": "completed", "ended_at": "2025-11-29T18:00:00+00:00"},
-        format="json", HTTP_IF_MATCH=f'"{created["properties"]["version"]}"',
+        format="json",
+        HTTP_IF_MATCH=f'"{created["properties"]["version"]}"',
     )
     assert response.status_code == 200, response.json()
     assert response.json()["properties"]["status"] == "completed"
@@ -96,8 +110,10 @@ def test_it_updates_an_operation_and_bumps_its_version(officer_client, boroughs)
 def test_it_moves_the_borough_when_the_location_moves(officer_client, boroughs):
     created = officer_client.post("/api/v1/operations/", payloads.operation(), format="json").json()
     response = officer_client.patch(
-        f"/api/v1/operations/{created['id']}/", {"location": places.geojson(places.LEICESTER_SQUARE)},
-        format="json", HTTP_IF_MATCH='"1"',
+        f"/api/v1/operations/{created['id']}/",
+        {"location": places.geojson(places.LEICESTER_SQUARE)},
+        format="json",
+        HTTP_IF_MATCH='"1"',
     )
     assert response.status_code == 200, response.json()
     assert response.json()["properties"]["borough"] == "Westminster"

@@ -47,8 +47,13 @@ def test_it_answers_404_for_records_of_an_unknown_operation(officer_client):
 def test_it_hides_frame_numbers_and_notes_from_analysts(analyst_client, officer_client):
     seizure = SeizureFactory()
     ArrestFactory(operation=seizure.operation, notes="told us where he lives")
-    for url in ("/api/v1/seizures/", f"/api/v1/seizures/{seizure.pk}/",
-                f"/api/v1/operations/{seizure.operation_id}/seizures/", "/api/v1/arrests/", "/api/v1/operations/"):
+    for url in (
+        "/api/v1/seizures/",
+        f"/api/v1/seizures/{seizure.pk}/",
+        f"/api/v1/operations/{seizure.operation_id}/seizures/",
+        "/api/v1/arrests/",
+        "/api/v1/operations/",
+    ):
         body = analyst_client.get(url).content.decode()
         assert "frame_number" not in body and "WTU123456789" not in body, url
         assert "notes" not in body, url
@@ -73,8 +78,9 @@ def test_it_keeps_the_arrest_list_at_a_constant_number_of_queries(officer_client
 
 def test_it_changes_a_disposition(officer_client, officer):
     seizure = SeizureFactory(operation=OperationFactory(lead_officer=officer))
-    response = officer_client.patch(f"/api/v1/seizures/{seizure.pk}/", {"disposition": "destroyed"},
-                                    format="json", HTTP_IF_MATCH='"1"')
+    response = officer_client.patch(
+        f"/api/v1/seizures/{seizure.pk}/", {"disposition": "destroyed"}, format="json", HTTP_IF_MATCH='"1"'
+    )
     assert response.status_code == 200, response.json()
     seizure.refresh_from_db()
     assert (seizure.disposition, seizure.version, seizure.updated_by) == ("destroyed", 2, officer)

@@ -115,8 +115,9 @@ def test_it_rejects_an_oversized_body(officer_client, active_operation):
 
 
 def test_it_rejects_malformed_json(officer_client, active_operation):
-    response = officer_client.post(f"/api/v1/operations/{active_operation.pk}/seizures/", "{not json",
-                                   content_type="application/json")
+    response = officer_client.post(
+        f"/api/v1/operations/{active_operation.pk}/seizures/", "{not json", content_type="application/json"
+    )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
 

@@ -19,12 +19,18 @@ def ids(response) -> set[str]:
 def layout(boroughs):
     """Ealing Broadway, West Ealing (1.18 km west), Hanwell (2.3 km west), Leicester Square."""
     ealing_op = OperationFactory(team="Ealing Town Centre Team")
-    west_end_op = OperationFactory(team="West End Neighbourhood Team", location=places.LEICESTER_SQUARE,
-                                   started_at=T0.replace(day=5, month=12), status="active", ended_at=None)
+    west_end_op = OperationFactory(
+        team="West End Neighbourhood Team",
+        location=places.LEICESTER_SQUARE,
+        started_at=T0.replace(day=5, month=12),
+        status="active",
+        ended_at=None,
+    )
     seizures = {
         "broadway": SeizureFactory(operation=ealing_op, point=places.EALING_BROADWAY),
-        "west_ealing": SeizureFactory(operation=ealing_op, point=places.WEST_EALING, vehicle_type="e_scooter",
-                                      reason="private_e_scooter"),
+        "west_ealing": SeizureFactory(
+            operation=ealing_op, point=places.WEST_EALING, vehicle_type="e_scooter", reason="private_e_scooter"
+        ),
         "hanwell": SeizureFactory(operation=ealing_op, point=places.HANWELL_BROADWAY),
         "leicester": SeizureFactory(operation=west_end_op, point=places.LEICESTER_SQUARE),
     }
@@ -42,9 +48,14 @@ def test_it_filters_by_distance_in_metres(officer_client, layout):
     centre = f"lon={places.EALING_BROADWAY.x}&lat={places.EALING_BROADWAY.y}"
     assert ids(officer_client.get(f"/api/v1/seizures/?{centre}&radius_m=500")) == {layout["broadway"]}
     assert ids(officer_client.get(f"/api/v1/seizures/?{centre}&radius_m=1300")) == {
-        layout["broadway"], layout["west_ealing"]}
+        layout["broadway"],
+        layout["west_ealing"],
+    }
     assert ids(officer_client.get(f"/api/v1/seizures/?{centre}&radius_m=2600")) == {
-        layout["broadway"], layout["west_ealing"], layout["hanwell"]}
+        layout["broadway"],
+        layout["west_ealing"],
+        layout["hanwell"],
+    }
 
 
 def test_it_filters_by_time_range(officer_client, layout):
@@ -64,7 +75,8 @@ def test_it_filters_by_vehicle_type_team_and_status(officer_client, layout):
     assert ids(officer_client.get("/api/v1/seizures/?vehicle_type=e_scooter")) == {layout["west_ealing"]}
     assert len(ids(officer_client.get("/api/v1/seizures/?vehicle_type=e_scooter&vehicle_type=e_bike"))) == 4
     assert ids(officer_client.get("/api/v1/operations/?team=west end neighbourhood team")) == {
-        str(layout["west_end_op"].pk)}
+        str(layout["west_end_op"].pk)
+    }
     assert ids(officer_client.get("/api/v1/operations/?status=active")) == {str(layout["west_end_op"].pk)}
 
 

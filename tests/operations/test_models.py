@@ -26,8 +26,15 @@ def test_an_operation_cannot_end_before_it_starts():
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("vehicle_type", "hoverboard"), ("reason", "x"), ("power", "x"), ("disposition", "sold"),
-     ("source", "rumour"), ("accuracy_m", -1.0), ("version", 0)],
+    [
+        ("vehicle_type", "hoverboard"),
+        ("reason", "x"),
+        ("power", "x"),
+        ("disposition", "sold"),
+        ("source", "rumour"),
+        ("accuracy_m", -1.0),
+        ("version", 0),
+    ],
 )
 def test_seizure_columns_hold_only_valid_values(field, value):
     operation = OperationFactory()
@@ -43,8 +50,9 @@ def test_operation_counts_and_choices_are_constrained():
 def test_a_warrant_arrest_needs_its_underlying_category():
     operation = OperationFactory()
     assert violates(lambda: ArrestFactory(operation=operation, offence_category="wanted_on_warrant"))
-    assert violates(lambda: ArrestFactory(operation=operation, offence_category="theft",
-                                          warrant_offence_category="robbery"))
+    assert violates(
+        lambda: ArrestFactory(operation=operation, offence_category="theft", warrant_offence_category="robbery")
+    )
     ArrestFactory(operation=operation, offence_category="wanted_on_warrant", warrant_offence_category="sexual_offence")
     assert Arrest.objects.count() == 1
 

@@ -31,24 +31,33 @@ def test_every_role_reads(request, url, role_client):
 def test_analysts_cannot_write(analyst_client, boroughs):
     seizure = SeizureFactory()
     assert analyst_client.post("/api/v1/operations/", payloads.operation(), format="json").status_code == 403
-    assert analyst_client.post(f"/api/v1/operations/{seizure.operation_id}/seizures/", payloads.seizure(),
-                               format="json").status_code == 403
-    assert analyst_client.patch(f"/api/v1/seizures/{seizure.pk}/", {"disposition": "returned"},
-                                format="json").status_code == 403
+    assert (
+        analyst_client.post(
+            f"/api/v1/operations/{seizure.operation_id}/seizures/", payloads.seizure(), format="json"
+        ).status_code
+        == 403
+    )
+    assert (
+        analyst_client.patch(f"/api/v1/seizures/{seizure.pk}/", {"disposition": "returned"}, format="json").status_code
+        == 403
+    )
     assert analyst_client.delete(f"/api/v1/seizures/{seizure.pk}/").status_code == 403
 
 
 def test_officers_edit_their_own_records_only(officer_client, other_officer_client, officer):
     mine = OperationFactory(lead_officer=officer)
     seizure = SeizureFactory(operation=mine, created_by=officer)
-    refused = other_officer_client.patch(f"/api/v1/operations/{mine.pk}/", {"notes": "mine now"}, format="json",
-                                         HTTP_IF_MATCH='"1"')
+    refused = other_officer_client.patch(
+        f"/api/v1/operations/{mine.pk}/", {"notes": "mine now"}, format="json", HTTP_IF_MATCH='"1"'
+    )
     assert refused.status_code == 403
-    refused = other_officer_client.patch(f"/api/v1/seizures/{seizure.pk}/", {"disposition": "returned"},
-                                         format="json", HTTP_IF_MATCH='"1"')
+    refused = other_officer_client.patch(
+        f"/api/v1/seizures/{seizure.pk}/", {"disposition": "returned"}, format="json", HTTP_IF_MATCH='"1"'
+    )
     assert refused.status_code == 403
-    allowed = officer_client.patch(f"/api/v1/operations/{mine.pk}/", {"notes": "Debrief done"}, format="json",
-                                   HTTP_IF_MATCH='"1"')
+    allowed = officer_client.patch(
+        f"/api/v1/operations/{mine.pk}/", {"notes": "Debrief done"}, format="json", HTTP_IF_MATCH='"1"'
+    )
     assert allowed.status_code == 200, allowed.json()
 
 
@@ -60,8 +69,9 @@ def test_officers_cannot_delete_but_commanders_can(officer_client, commander_cli
 
 def test_commanders_edit_anyones_records(commander_client):
     operation = OperationFactory()
-    response = commander_client.patch(f"/api/v1/operations/{operation.pk}/", {"status": "completed"},
-                                      format="json", HTTP_IF_MATCH='"1"')
+    response = commander_client.patch(
+        f"/api/v1/operations/{operation.pk}/", {"status": "completed"}, format="json", HTTP_IF_MATCH='"1"'
+    )
     assert response.status_code == 200, response.json()
 
 

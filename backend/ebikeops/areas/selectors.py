@@ -18,9 +18,7 @@ def borough_for_point(point: Point) -> Borough | None:
 
 def borough_subquery(point_ref: str = "point") -> Subquery:
     """A subquery giving the covering borough's id for each row's `point_ref` column."""
-    return Subquery(
-        Borough.objects.filter(geom__covers=OuterRef(point_ref)).order_by("gss_code").values("id")[:1]
-    )
+    return Subquery(Borough.objects.filter(geom__covers=OuterRef(point_ref)).order_by("gss_code").values("id")[:1])
 
 
 def boroughs_loaded() -> bool:
@@ -50,9 +48,7 @@ def borough_list(*, simplify_m: float | None = None) -> QuerySet[Borough]:
 
     queryset = Borough.objects.order_by("name")
     if simplify_m:
-        return queryset.annotate(
-            display_geom=Transform(SimplifyPreserveTopology(metric("geom"), simplify_m), 4326)
-        )
+        return queryset.annotate(display_geom=Transform(SimplifyPreserveTopology(metric("geom"), simplify_m), 4326))
     from django.db.models import F
 
     return queryset.annotate(display_geom=F("geom"))

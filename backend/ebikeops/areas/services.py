@@ -95,9 +95,7 @@ def boroughs_load(
     for index, (name, code, geom) in enumerate(
         iter_borough_features(path, name_field=name_field, code_field=code_field), start=1
     ):
-        _, created = Borough.objects.update_or_create(
-            gss_code=code, defaults={"name": name, "geom": geom}
-        )
+        _, created = Borough.objects.update_or_create(gss_code=code, defaults={"name": name, "geom": geom})
         if created:
             result.created += 1
         else:

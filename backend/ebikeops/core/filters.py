@@ -66,11 +66,15 @@ class BBoxFilter(BaseFilterBackend):
         return queryset.filter(**{f"{view.geo_filter_field}__intersects": parse_bbox(raw)})
 
     def get_schema_operation_parameters(self, view):
-        return [{
-            "name": "bbox", "in": "query", "required": False,
-            "description": "min_lon,min_lat,max_lon,max_lat (WGS84 degrees)",
-            "schema": {"type": "string", "example": "-0.40,51.49,-0.20,51.53"},
-        }]
+        return [
+            {
+                "name": "bbox",
+                "in": "query",
+                "required": False,
+                "description": "min_lon,min_lat,max_lon,max_lat (WGS84 degrees)",
+                "schema": {"type": "string", "example": "-0.40,51.49,-0.20,51.53"},
+            }
+        ]
 
 
 class DistanceFilter(BaseFilterBackend):
@@ -82,8 +86,9 @@ class DistanceFilter(BaseFilterBackend):
         given = [name for name in ("lon", "lat", "radius_m") if params.get(name) not in (None, "")]
         if not given:
             return queryset
-        missing = {name: ["Give lon, lat and radius_m together."] for name in ("lon", "lat", "radius_m")
-                   if name not in given}
+        missing = {
+            name: ["Give lon, lat and radius_m together."] for name in ("lon", "lat", "radius_m") if name not in given
+        }
         if missing:
             raise ValidationError(missing)
         point = parse_point(params["lon"], params["lat"])
@@ -92,8 +97,13 @@ class DistanceFilter(BaseFilterBackend):
 
     def get_schema_operation_parameters(self, view):
         def number(name, description):
-            return {"name": name, "in": "query", "required": False, "description": description,
-                    "schema": {"type": "number"}}
+            return {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": description,
+                "schema": {"type": "number"},
+            }
 
         return [
             number("lon", "longitude of the centre (WGS84)"),

@@ -24,9 +24,7 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role__in=Role.values), name="core_user_role_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="core_user_role_valid"),
         ]
 
     @property
@@ -42,12 +40,8 @@ class TrackedModel(models.Model):
     """Audit columns and the optimistic-concurrency version every field record carries."""
 
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.FIELD)
-    created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    updated_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)

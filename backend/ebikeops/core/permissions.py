@@ -58,9 +58,9 @@ def is_owner(user, obj) -> bool:
     if getattr(obj, "created_by_id", None) == user.pk:
         return True
     operation = getattr(obj, "operation", obj)
-    return getattr(operation, "lead_officer_id", None) == user.pk or getattr(
-        operation, "created_by_id", None
-    ) == user.pk
+    return (
+        getattr(operation, "lead_officer_id", None) == user.pk or getattr(operation, "created_by_id", None) == user.pk
+    )
 
 
 def sees_sensitive_fields(user) -> bool:

@@ -15,8 +15,11 @@ class HealthView(APIView):
     @extend_schema(
         responses=inline_serializer(
             "Health",
-            {"status": serializers.CharField(), "database": serializers.CharField(),
-             "postgis": serializers.CharField()},
+            {
+                "status": serializers.CharField(),
+                "database": serializers.CharField(),
+                "postgis": serializers.CharField(),
+            },
         )
     )
     def get(self, request):
@@ -25,6 +28,5 @@ class HealthView(APIView):
                 cursor.execute("SELECT PostGIS_Lib_Version()")
                 postgis = cursor.fetchone()[0]
         except DatabaseError as exc:
-            return Response({"status": "unavailable", "database": "error", "postgis": str(exc)[:200]},
-                            status=503)
+            return Response({"status": "unavailable", "database": "error", "postgis": str(exc)[:200]}, status=503)
         return Response({"status": "ok", "database": "ok", "postgis": postgis})

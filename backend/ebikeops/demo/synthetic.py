@@ -44,32 +44,72 @@ class Scene:
 
 
 SCENES = (
-    Scene("Uxbridge Road", "Ealing Town Centre Team", 0.22,
-          ((-0.2244, 51.5049), (-0.2673, 51.5068), (-0.3020, 51.5130), (-0.3190, 51.5128),
-           (-0.3352, 51.5088), (-0.3780, 51.5115)),
-          "uxbridge-road", (0.05, 0.05, 0.06, 0.08, 0.14, 0.48, 0.14), {13: 2, 14: 4, 15: 3, 16: 1}),
-    Scene("Charing Cross Road", "West End Neighbourhood Team", 0.12,
-          ((-0.1283, 51.5113), (-0.1289, 51.5132), (-0.1305, 51.5162)),
-          "charing-cross-road", (0.07, 0.08, 0.09, 0.13, 0.27, 0.26, 0.10), {16: 2, 17: 3, 18: 3, 19: 2}),
-    Scene("Shaftesbury Avenue", "West End Neighbourhood Team", 0.08,
-          ((-0.1340, 51.5102), (-0.1300, 51.5125)), "shaftesbury-avenue",
-          (0.07, 0.08, 0.09, 0.13, 0.27, 0.26, 0.10), {17: 3, 18: 3, 19: 2}),
-    Scene("Oxford Street", "West End Neighbourhood Team", 0.09,
-          ((-0.1490, 51.5142), (-0.1418, 51.5152), (-0.1305, 51.5164)), "oxford-street"),
-    Scene("Edgware Road", "Marylebone Neighbourhood Team", 0.06,
-          ((-0.1650, 51.5170), (-0.1700, 51.5210)), "edgware-road"),
-    Scene("Kingsland Road", "Hackney Town Centres Team", 0.07,
-          ((-0.0768, 51.5320), (-0.0752, 51.5462)), "kingsland-road"),
-    Scene("Old Kent Road", "Southwark Town Centres Team", 0.06,
-          ((-0.0800, 51.4905), (-0.0640, 51.4820)), "old-kent-road"),
-    Scene("Brixton Road", "Brixton Town Centre Team", 0.07,
-          ((-0.1135, 51.4700), (-0.1148, 51.4625)), "brixton-road"),
-    Scene("Whitechapel Road", "Tower Hamlets Town Centres Team", 0.06,
-          ((-0.0640, 51.5180), (-0.0598, 51.5194)), "whitechapel-road"),
-    Scene("Tottenham High Road", "Haringey Town Centres Team", 0.05,
-          ((-0.0705, 51.5900), (-0.0700, 51.5940)), "tottenham-high-road"),
-    Scene("Romford Road", "Newham Town Centres Team", 0.03,
-          ((-0.0030, 51.5410), (0.0250, 51.5480)), "romford-road"),
+    Scene(
+        "Uxbridge Road",
+        "Ealing Town Centre Team",
+        0.22,
+        (
+            (-0.2244, 51.5049),
+            (-0.2673, 51.5068),
+            (-0.3020, 51.5130),
+            (-0.3190, 51.5128),
+            (-0.3352, 51.5088),
+            (-0.3780, 51.5115),
+        ),
+        "uxbridge-road",
+        (0.05, 0.05, 0.06, 0.08, 0.14, 0.48, 0.14),
+        {13: 2, 14: 4, 15: 3, 16: 1},
+    ),
+    Scene(
+        "Charing Cross Road",
+        "West End Neighbourhood Team",
+        0.12,
+        ((-0.1283, 51.5113), (-0.1289, 51.5132), (-0.1305, 51.5162)),
+        "charing-cross-road",
+        (0.07, 0.08, 0.09, 0.13, 0.27, 0.26, 0.10),
+        {16: 2, 17: 3, 18: 3, 19: 2},
+    ),
+    Scene(
+        "Shaftesbury Avenue",
+        "West End Neighbourhood Team",
+        0.08,
+        ((-0.1340, 51.5102), (-0.1300, 51.5125)),
+        "shaftesbury-avenue",
+        (0.07, 0.08, 0.09, 0.13, 0.27, 0.26, 0.10),
+        {17: 3, 18: 3, 19: 2},
+    ),
+    Scene(
+        "Oxford Street",
+        "West End Neighbourhood Team",
+        0.09,
+        ((-0.1490, 51.5142), (-0.1418, 51.5152), (-0.1305, 51.5164)),
+        "oxford-street",
+    ),
+    Scene(
+        "Edgware Road", "Marylebone Neighbourhood Team", 0.06, ((-0.1650, 51.5170), (-0.1700, 51.5210)), "edgware-road"
+    ),
+    Scene(
+        "Kingsland Road", "Hackney Town Centres Team", 0.07, ((-0.0768, 51.5320), (-0.0752, 51.5462)), "kingsland-road"
+    ),
+    Scene(
+        "Old Kent Road", "Southwark Town Centres Team", 0.06, ((-0.0800, 51.4905), (-0.0640, 51.4820)), "old-kent-road"
+    ),
+    Scene("Brixton Road", "Brixton Town Centre Team", 0.07, ((-0.1135, 51.4700), (-0.1148, 51.4625)), "brixton-road"),
+    Scene(
+        "Whitechapel Road",
+        "Tower Hamlets Town Centres Team",
+        0.06,
+        ((-0.0640, 51.5180), (-0.0598, 51.5194)),
+        "whitechapel-road",
+    ),
+    Scene(
+        "Tottenham High Road",
+        "Haringey Town Centres Team",
+        0.05,
+        ((-0.0705, 51.5900), (-0.0700, 51.5940)),
+        "tottenham-high-road",
+    ),
+    Scene("Romford Road", "Newham Town Centres Team", 0.03, ((-0.0030, 51.5410), (0.0250, 51.5480)), "romford-road"),
     # Town centres off every corridor, so hotspots and suggestions have off-corridor cases.
     Scene("Wood Green High Road", "Haringey Town Centres Team", 0.04, ((-0.1066, 51.5975),)),
     Scene("Rye Lane, Peckham", "Southwark Town Centres Team", 0.03, ((-0.0690, 51.4700),)),
@@ -77,15 +117,24 @@ SCENES = (
 )
 
 VEHICLES = (
-    (VehicleType.E_BIKE, 0.58), (VehicleType.E_SCOOTER, 0.31),
-    (VehicleType.E_MOTORCYCLE, 0.09), (VehicleType.OTHER, 0.02),
+    (VehicleType.E_BIKE, 0.58),
+    (VehicleType.E_SCOOTER, 0.31),
+    (VehicleType.E_MOTORCYCLE, 0.09),
+    (VehicleType.OTHER, 0.02),
 )
 REASONS = {
-    VehicleType.E_BIKE: ((SeizureReason.NON_COMPLIANT_EAPC, 0.62), (SeizureReason.NO_INSURANCE_OR_LICENCE, 0.14),
-                         (SeizureReason.SUSPECTED_STOLEN, 0.12), (SeizureReason.USED_IN_CRIME, 0.10),
-                         (SeizureReason.OTHER, 0.02)),
-    VehicleType.E_SCOOTER: ((SeizureReason.PRIVATE_E_SCOOTER, 0.85), (SeizureReason.USED_IN_CRIME, 0.08),
-                            (SeizureReason.SUSPECTED_STOLEN, 0.07)),
+    VehicleType.E_BIKE: (
+        (SeizureReason.NON_COMPLIANT_EAPC, 0.62),
+        (SeizureReason.NO_INSURANCE_OR_LICENCE, 0.14),
+        (SeizureReason.SUSPECTED_STOLEN, 0.12),
+        (SeizureReason.USED_IN_CRIME, 0.10),
+        (SeizureReason.OTHER, 0.02),
+    ),
+    VehicleType.E_SCOOTER: (
+        (SeizureReason.PRIVATE_E_SCOOTER, 0.85),
+        (SeizureReason.USED_IN_CRIME, 0.08),
+        (SeizureReason.SUSPECTED_STOLEN, 0.07),
+    ),
     VehicleType.E_MOTORCYCLE: ((SeizureReason.NO_INSURANCE_OR_LICENCE, 0.7), (SeizureReason.USED_IN_CRIME, 0.3)),
     VehicleType.OTHER: ((SeizureReason.OTHER, 1.0),),
 }
@@ -98,12 +147,18 @@ POWER_FOR_REASON = {
     SeizureReason.OTHER: SeizurePower.PRA_2002_S59,
 }
 OFFENCES = (
-    (OffenceCategory.THEFT, 0.30), (OffenceCategory.ROBBERY, 0.15), (OffenceCategory.HANDLING_STOLEN_GOODS, 0.12),
-    (OffenceCategory.DRIVING, 0.15), (OffenceCategory.DRUGS, 0.10), (OffenceCategory.WEAPONS, 0.06),
+    (OffenceCategory.THEFT, 0.30),
+    (OffenceCategory.ROBBERY, 0.15),
+    (OffenceCategory.HANDLING_STOLEN_GOODS, 0.12),
+    (OffenceCategory.DRIVING, 0.15),
+    (OffenceCategory.DRUGS, 0.10),
+    (OffenceCategory.WEAPONS, 0.06),
     (OffenceCategory.WANTED_ON_WARRANT, 0.12),
 )
 WARRANT_OFFENCES = (
-    (OffenceCategory.THEFT, 0.4), (OffenceCategory.VIOLENCE, 0.3), (OffenceCategory.SEXUAL_OFFENCE, 0.1),
+    (OffenceCategory.THEFT, 0.4),
+    (OffenceCategory.VIOLENCE, 0.3),
+    (OffenceCategory.SEXUAL_OFFENCE, 0.1),
     (OffenceCategory.ROBBERY, 0.2),
 )
 
@@ -190,9 +245,15 @@ class YearGenerator:
             hots = rng.sample(scene.hot_places, k=min(len(scene.hot_places), rng.choice((1, 2, 2, 3, 4))))
             stops = [self._place_near(scene, hot) for hot in hots]
             operation = SyntheticOperation(
-                name=f"{scene.name} {day:%a %d %b %Y}", team=scene.team, started_at=started_at,
-                ended_at=ended_at, location=stops[0], stop_points=stops, officer_count=rng.choice((4, 6, 8, 10)),
-                seizures=[], arrests=[],
+                name=f"{scene.name} {day:%a %d %b %Y}",
+                team=scene.team,
+                started_at=started_at,
+                ended_at=ended_at,
+                location=stops[0],
+                stop_points=stops,
+                officer_count=rng.choice((4, 6, 8, 10)),
+                seizures=[],
+                arrests=[],
             )
             for _ in range(max(1, int(rng.gammavariate(4.0, 2.9)))):
                 operation.seizures.append(self._seizure(scene, hots, started_at, ended_at))
@@ -218,12 +279,14 @@ class YearGenerator:
         seized_at = self._moment(started_at, ended_at)
         age_days = (datetime.combine(self.end, time(), tzinfo=UTC) - seized_at).days
         if age_days > 60:
-            disposition = _pick(rng, ((Disposition.DESTROYED, 0.6), (Disposition.RETURNED, 0.3),
-                                      (Disposition.RETAINED_EVIDENCE, 0.1)))
+            disposition = _pick(
+                rng, ((Disposition.DESTROYED, 0.6), (Disposition.RETURNED, 0.3), (Disposition.RETAINED_EVIDENCE, 0.1))
+            )
         else:
             disposition = Disposition.HELD
-        return SyntheticSeizure(lon, lat, seized_at, vehicle, reason, POWER_FOR_REASON[reason], disposition,
-                                round(rng.uniform(3, 25), 1))
+        return SyntheticSeizure(
+            lon, lat, seized_at, vehicle, reason, POWER_FOR_REASON[reason], disposition, round(rng.uniform(3, 25), 1)
+        )
 
     def _arrest(self, scene, hots, started_at, ended_at) -> SyntheticArrest:
         rng = self.rng

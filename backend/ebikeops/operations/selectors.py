@@ -8,8 +8,11 @@ from .models import Arrest, Operation, Seizure, VehicleType
 
 def _arrest_count() -> Subquery:
     return Subquery(
-        Arrest.objects.filter(operation=OuterRef("pk")).order_by().values("operation")
-        .annotate(n=Count("pk")).values("n")[:1],
+        Arrest.objects.filter(operation=OuterRef("pk"))
+        .order_by()
+        .values("operation")
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
         output_field=IntegerField(),
     )
 
@@ -17,9 +20,7 @@ def _arrest_count() -> Subquery:
 def operation_list() -> QuerySet[Operation]:
     """Operations with their totals: seizure_count, one `<vehicle_type>_count` per vehicle
     type, and arrest_count, all computed in the query (one grouped join, one subquery)."""
-    per_type = {
-        f"{vt}_count": Count("seizures", filter=Q(seizures__vehicle_type=vt)) for vt in VehicleType.values
-    }
+    per_type = {f"{vt}_count": Count("seizures", filter=Q(seizures__vehicle_type=vt)) for vt in VehicleType.values}
     return (
         Operation.objects.select_related("borough", "lead_officer")
         .annotate(seizure_count=Count("seizures"), **per_type, arrest_count=Coalesce(_arrest_count(), 0))

@@ -76,7 +76,7 @@ def operation_create(
     team: str,
     started_at: datetime,
     location: Point,
-    id=None,  # noqa: A002 - the client-supplied UUID
+    id=None,
     reference: str = "",
     lead_officer: User | None = None,
     status: str = OperationStatus.ACTIVE,
@@ -96,9 +96,20 @@ def operation_create(
     """
     now = now or timezone.now()
     op = Operation(
-        name=name, team=team, started_at=started_at, ended_at=ended_at, location=location,
-        reference=reference, lead_officer=lead_officer or user, status=status, stop_points=stop_points,
-        officer_count=officer_count, notes=notes, source=source, created_by=user, updated_by=user,
+        name=name,
+        team=team,
+        started_at=started_at,
+        ended_at=ended_at,
+        location=location,
+        reference=reference,
+        lead_officer=lead_officer or user,
+        status=status,
+        stop_points=stop_points,
+        officer_count=officer_count,
+        notes=notes,
+        source=source,
+        created_by=user,
+        updated_by=user,
     )
     if id is not None:
         op.id = id
@@ -193,8 +204,13 @@ def _seizure_checks(seizure: Seizure, op: Operation, *, now: datetime) -> list[C
 
 @transaction.atomic
 def seizure_create(
-    *, operation: Operation, user: User, id=None, source: str = Source.FIELD,  # noqa: A002
-    now: datetime | None = None, **fields: Any,
+    *,
+    operation: Operation,
+    user: User,
+    id=None,
+    source: str = Source.FIELD,
+    now: datetime | None = None,
+    **fields: Any,
 ) -> Seizure:
     """Log a seizure at `point` (SRID 4326) during `operation`.
 
@@ -212,8 +228,12 @@ def seizure_create(
 
 @transaction.atomic
 def seizure_update(
-    *, seizure: Seizure, user: User, changes: Mapping[str, Any],
-    expected_version: int | None = None, now: datetime | None = None,
+    *,
+    seizure: Seizure,
+    user: User,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> Seizure:
     """Change a seizure (e.g. its disposition). Raises VersionConflict when stale."""
     now = now or timezone.now()
@@ -258,8 +278,13 @@ def _arrest_checks(arrest: Arrest, op: Operation, *, now: datetime) -> list[Call
 
 @transaction.atomic
 def arrest_create(
-    *, operation: Operation, user: User, id=None, source: str = Source.FIELD,  # noqa: A002
-    now: datetime | None = None, **fields: Any,
+    *,
+    operation: Operation,
+    user: User,
+    id=None,
+    source: str = Source.FIELD,
+    now: datetime | None = None,
+    **fields: Any,
 ) -> Arrest:
     """Record an arrest at `point` (SRID 4326). `fields`: point, arrested_at,
     offence_category, and warrant_offence_category for 'wanted_on_warrant'."""
@@ -274,8 +299,12 @@ def arrest_create(
 
 @transaction.atomic
 def arrest_update(
-    *, arrest: Arrest, user: User, changes: Mapping[str, Any],
-    expected_version: int | None = None, now: datetime | None = None,
+    *,
+    arrest: Arrest,
+    user: User,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> Arrest:
     now = now or timezone.now()
     arrest = Arrest.objects.select_for_update().select_related("operation").get(pk=arrest.pk)

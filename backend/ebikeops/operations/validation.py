@@ -47,11 +47,13 @@ def check_in_window(value: datetime, *, started_at: datetime, ended_at: datetime
     too_early = value < started_at - tolerance
     too_late = ended_at is not None and value > ended_at + tolerance
     if too_early or too_late:
-        raise ValidationError({
-            field: errors.OUTSIDE_OPERATION_WINDOW.format(
-                start=started_at.isoformat(), end=ended_at.isoformat() if ended_at else "now", minutes=minutes
-            )
-        })
+        raise ValidationError(
+            {
+                field: errors.OUTSIDE_OPERATION_WINDOW.format(
+                    start=started_at.isoformat(), end=ended_at.isoformat() if ended_at else "now", minutes=minutes
+                )
+            }
+        )
 
 
 def collect(checks) -> None:

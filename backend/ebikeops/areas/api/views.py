@@ -10,14 +10,21 @@ from ..models import Borough
 from ..selectors import borough_list
 
 
-@extend_schema_field({
-    "type": "object",
-    "properties": {
-        "type": {"type": "string", "enum": ["MultiPolygon"]},
-        "coordinates": {"type": "array", "items": {"type": "array", "items": {"type": "array", "items": {
-            "type": "array", "items": {"type": "number"}, "minItems": 2}}}},
-    },
-})
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["MultiPolygon"]},
+            "coordinates": {
+                "type": "array",
+                "items": {
+                    "type": "array",
+                    "items": {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "minItems": 2}},
+                },
+            },
+        },
+    }
+)
 class DisplayMultiPolygonField(GeometryField):
     """The (possibly simplified) boundary annotated by the selector as `display_geom`."""
 
@@ -45,8 +52,8 @@ class BoroughListView(generics.ListAPIView):
         simplify_m = parse_radius(raw, field="simplify_m", maximum=500) if raw else None
         return borough_list(simplify_m=simplify_m)
 
-    @extend_schema(parameters=[OpenApiParameter("simplify_m", float, description="simplification tolerance in metres (0-500)")])
+    @extend_schema(
+        parameters=[OpenApiParameter("simplify_m", float, description="simplification tolerance in metres (0-500)")]
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
-
-

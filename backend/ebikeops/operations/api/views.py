@@ -40,27 +40,48 @@ class RecordResource:
 
 
 OPERATIONS = RecordResource(
-    selector=selectors.operation_list, filterset=filters.OperationFilter, geo_field="location",
+    selector=selectors.operation_list,
+    filterset=filters.OperationFilter,
+    geo_field="location",
     ordering_fields=("started_at", "ended_at", "seizure_count", "arrest_count", "name", "team"),
-    create_input=s.OperationInput, nested_input=None, update_input=s.OperationUpdateInput,
-    public=s.OperationFeature, sensitive=s.OperationFeatureWithNotes,
-    create=services.operation_create, update=services.operation_update, delete=services.operation_delete,
+    create_input=s.OperationInput,
+    nested_input=None,
+    update_input=s.OperationUpdateInput,
+    public=s.OperationFeature,
+    sensitive=s.OperationFeatureWithNotes,
+    create=services.operation_create,
+    update=services.operation_update,
+    delete=services.operation_delete,
     instance_kwarg="operation",
 )
 SEIZURES = RecordResource(
-    selector=selectors.seizure_list, filterset=filters.SeizureFilter, geo_field="point",
+    selector=selectors.seizure_list,
+    filterset=filters.SeizureFilter,
+    geo_field="point",
     ordering_fields=("seized_at", "received_at", "vehicle_type"),
-    create_input=s.SeizureCreateInput, nested_input=s.SeizureInput, update_input=s.SeizureUpdateInput,
-    public=s.SeizureFeature, sensitive=s.SeizureFeatureSensitive,
-    create=services.seizure_create, update=services.seizure_update, delete=services.seizure_delete,
+    create_input=s.SeizureCreateInput,
+    nested_input=s.SeizureInput,
+    update_input=s.SeizureUpdateInput,
+    public=s.SeizureFeature,
+    sensitive=s.SeizureFeatureSensitive,
+    create=services.seizure_create,
+    update=services.seizure_update,
+    delete=services.seizure_delete,
     instance_kwarg="seizure",
 )
 ARRESTS = RecordResource(
-    selector=selectors.arrest_list, filterset=filters.ArrestFilter, geo_field="point",
+    selector=selectors.arrest_list,
+    filterset=filters.ArrestFilter,
+    geo_field="point",
     ordering_fields=("arrested_at", "received_at"),
-    create_input=s.ArrestCreateInput, nested_input=s.ArrestInput, update_input=s.ArrestUpdateInput,
-    public=s.ArrestFeature, sensitive=s.ArrestFeatureWithNotes,
-    create=services.arrest_create, update=services.arrest_update, delete=services.arrest_delete,
+    create_input=s.ArrestCreateInput,
+    nested_input=s.ArrestInput,
+    update_input=s.ArrestUpdateInput,
+    public=s.ArrestFeature,
+    sensitive=s.ArrestFeatureWithNotes,
+    create=services.arrest_create,
+    update=services.arrest_update,
+    delete=services.arrest_delete,
     instance_kwarg="arrest",
 )
 
@@ -144,7 +165,9 @@ class RecordDetailView(RecordViewMixin, generics.RetrieveAPIView):
         form = self.resource.update_input(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         updated = self.resource.update(
-            user=request.user, changes=form.validated_data, expected_version=self.expected_version(),
+            user=request.user,
+            changes=form.validated_data,
+            expected_version=self.expected_version(),
             **{self.resource.instance_kwarg: instance},
         )
         return self.respond(updated)
@@ -179,9 +202,15 @@ def _schema(resource: RecordResource, view_cls, tag: str):
     decorated = {}
     if hasattr(view_cls, "post"):
         nested = getattr(view_cls, "nested", False)
-        decorated["post"] = extend_schema(request=resource.nested_input if nested else resource.create_input, responses={201: resource.sensitive}, tags=[tag])
+        decorated["post"] = extend_schema(
+            request=resource.nested_input if nested else resource.create_input,
+            responses={201: resource.sensitive},
+            tags=[tag],
+        )
     if hasattr(view_cls, "patch"):
-        decorated["patch"] = extend_schema(request=resource.update_input, responses={200: resource.sensitive}, tags=[tag])
+        decorated["patch"] = extend_schema(
+            request=resource.update_input, responses={200: resource.sensitive}, tags=[tag]
+        )
     decorated["get"] = extend_schema(responses=resource.sensitive, tags=[tag])
     if hasattr(view_cls, "delete"):
         decorated["delete"] = extend_schema(tags=[tag])
@@ -203,8 +232,6 @@ ArrestDetailView = _make("ArrestDetailView", ARRESTS, RecordDetailView, tag="arr
 OperationSeizuresView = _make(
     "OperationSeizuresView", SEIZURES, NestedUnderOperation, RecordListCreateView, tag="seizures"
 )
-OperationArrestsView = _make(
-    "OperationArrestsView", ARRESTS, NestedUnderOperation, RecordListCreateView, tag="arrests"
-)
+OperationArrestsView = _make("OperationArrestsView", ARRESTS, NestedUnderOperation, RecordListCreateView, tag="arrests")
 OperationSeizureDetailView = _make("OperationSeizureDetailView", SEIZURES, RecordDetailView, tag="seizures")
 OperationArrestDetailView = _make("OperationArrestDetailView", ARRESTS, RecordDetailView, tag="arrests")

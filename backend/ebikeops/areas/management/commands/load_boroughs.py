@@ -19,8 +19,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: Path, name_field: str | None, code_field: str | None, **options) -> None:
         if not path.exists():
-            raise CommandError(f"{path} does not exist. Download the London borough boundaries "
-                               "(see README, 'Geodata') or name another file.")
+            raise CommandError(
+                f"{path} does not exist. Download the London borough boundaries "
+                "(see README, 'Geodata') or name another file."
+            )
 
         def progress(index: int, name: str) -> None:
             self.stdout.write(f"  [{index:>3}] {name}")
@@ -29,7 +31,9 @@ class Command(BaseCommand):
             result = boroughs_load(path=path, name_field=name_field, code_field=code_field, progress=progress)
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Boroughs: {result.created} created, {result.updated} updated; "
-            f"{result.records_assigned} records assigned to boroughs."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Boroughs: {result.created} created, {result.updated} updated; "
+                f"{result.records_assigned} records assigned to boroughs."
+            )
+        )

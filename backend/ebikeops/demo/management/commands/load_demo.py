@@ -22,9 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2025)
         parser.add_argument("--end", type=date.fromisoformat, help="last day (exclusive); default today")
         parser.add_argument("--operations", type=int, default=225, help="synthetic operations to generate")
-        parser.add_argument("--users", action="store_true",
-                            help="also create demo users commander, officer, analyst (password from "
-                                 "DEMO_PASSWORD or generated) and print their tokens")
+        parser.add_argument(
+            "--users",
+            action="store_true",
+            help="also create demo users commander, officer, analyst (password from "
+            "DEMO_PASSWORD or generated) and print their tokens",
+        )
 
     def handle(self, *args, seed: int, end: date | None, operations: int, users: bool, **options) -> None:
         if not settings.CORRIDORS_FILE.exists():
@@ -34,13 +37,19 @@ class Command(BaseCommand):
             username="demo-generator", defaults={"role": Role.ANALYST, "is_active": False}
         )
         summary = demo_load(
-            corridors_file=settings.CORRIDORS_FILE, end=end, seed=seed, operations=operations,
-            user=system_user, progress=self.stdout.write,
+            corridors_file=settings.CORRIDORS_FILE,
+            end=end,
+            seed=seed,
+            operations=operations,
+            user=system_user,
+            progress=self.stdout.write,
         )
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo: {summary.real_operations} announced operations; synthetic year to {end}: "
-            f"{summary.operations} operations, {summary.seizures} seizures, {summary.arrests} arrests."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo: {summary.real_operations} announced operations; synthetic year to {end}: "
+                f"{summary.operations} operations, {summary.seizures} seizures, {summary.arrests} arrests."
+            )
+        )
         if users:
             self._users()
 
