@@ -8,6 +8,7 @@ api_v1 = [
     path("health/", HealthView.as_view(), name="health"),
     path("", include("ebikeops.operations.api.urls")),
     path("", include("ebikeops.areas.api.urls")),
+    path("", include("ebikeops.sync.urls")),
 ]
 
 urlpatterns = [

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ebikeops.core",
     "ebikeops.areas",
     "ebikeops.operations",
+    "ebikeops.sync",
     "ebikeops.demo",
 ]
 
@@ -159,6 +160,18 @@ MAX_GPS_ACCURACY_M = env_number("MAX_GPS_ACCURACY_M", 100.0)
 CLOCK_SKEW_SECONDS = env_number("CLOCK_SKEW_SECONDS", 300.0)
 # A seizure or arrest may be logged this long before start or after end of its operation.
 OPERATION_WINDOW_TOLERANCE_MINUTES = env_number("OPERATION_WINDOW_TOLERANCE_MINUTES", 60.0)
+
+# --- Offline sync (ebikeops.sync) ---------------------------------------------------------
+# A batch holds at most this many items (413 beyond); its body at most this many bytes (413).
+SYNC_MAX_ITEMS = int(env_number("SYNC_MAX_ITEMS", 500, int))
+SYNC_MAX_BODY_BYTES = int(env_number("SYNC_MAX_BODY_BYTES", 2_000_000, int))
+# Stored answers to Idempotency-Keys and batch items: at least as long as an officer may stay
+# offline (days, not hours).
+IDEMPOTENCY_KEY_RETENTION_DAYS = env_number("IDEMPOTENCY_KEY_RETENTION_DAYS", 14.0)
+PHOTO_MAX_BYTES = int(env_number("PHOTO_MAX_BYTES", 8_000_000, int))
+PHOTO_MAX_PER_SEIZURE = int(env_number("PHOTO_MAX_PER_SEIZURE", 20, int))
+# Photos whose seizure never arrives are purged after this many days (purge_sync_records).
+PHOTO_PENDING_RETENTION_DAYS = env_number("PHOTO_PENDING_RETENTION_DAYS", 30.0)
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")
 CELERY_RESULT_BACKEND = None

@@ -7,15 +7,18 @@ read it, so the three resources behave identically.
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from ebikeops.core.filters import BBoxFilter, DistanceFilter
 from ebikeops.core.permissions import FieldRecordPermission, sees_sensitive_fields
+from ebikeops.sync import http as preconditions
+from ebikeops.sync.services import ensure_not_deleted, record_deleted
 
 from .. import errors, filters, selectors, services
 from ..models import Operation
@@ -101,8 +104,9 @@ class RecordViewMixin:
         return self.resource.public
 
     def respond(self, instance, status_code=status.HTTP_200_OK) -> Response:
+        """The record as the caller may see it, with its version as the ETag."""
         fresh = self.get_queryset().get(pk=instance.pk)  # re-read for annotations
-        return Response(self.get_serializer(fresh).data, status=status_code)
+        return preconditions.with_etag(Response(self.get_serializer(fresh).data, status=status_code), fresh.version)
 
 
 class RecordListCreateView(RecordViewMixin, generics.ListAPIView):
@@ -127,11 +131,20 @@ class RecordListCreateView(RecordViewMixin, generics.ListAPIView):
         return None
 
     def post(self, request, *args, **kwargs):
+        # An Idempotency-Key is claimed in the same transaction as the create (ebikeops.sync.http).
+        return preconditions.idempotent(request, lambda: self.create_record(request))
+
+    def create_record(self, request) -> Response:
         parent = self.parent_operation()
         form_class = self.resource.nested_input if parent else self.resource.create_input
         form = form_class(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
+        # A deleted record re-sent by a device is answered 410, not re-created.
+        ensure_not_deleted(record_type=self.resource.instance_kwarg, record_id=data.get("id"))
+        for kind in ("seizures", "arrests"):
+            for item in data.get(kind, ()):
+                ensure_not_deleted(record_type=kind[:-1], record_id=item.get("id"))
         if self.resource is not OPERATIONS:
             data["operation"] = parent or self.operation_from_body(data.get("operation"))
         instance = self.resource.create(user=request.user, **data)
@@ -160,25 +173,52 @@ class RecordDetailView(RecordViewMixin, generics.RetrieveAPIView):
             queryset = queryset.filter(operation_id=self.kwargs["operation_pk"])
         return queryset
 
+    def get(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return preconditions.with_etag(Response(self.get_serializer(instance).data), instance.version)
+
     def patch(self, request, *args, **kwargs):
         instance = self.get_object()
+        expected = self.expected_version(instance, required=True)
         form = self.resource.update_input(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        updated = self.resource.update(
-            user=request.user,
-            changes=form.validated_data,
-            expected_version=self.expected_version(),
-            **{self.resource.instance_kwarg: instance},
-        )
+        try:
+            updated = self.resource.update(
+                user=request.user,
+                changes=form.validated_data,
+                expected_version=expected,
+                **{self.resource.instance_kwarg: instance},
+            )
+        except services.VersionConflict as exc:
+            return self.precondition_failed(exc.instance)
         return self.respond(updated)
 
-    def expected_version(self) -> int | None:
-        """The version the client based its change on, if it said; None skips the check."""
-        return None
+    def expected_version(self, instance, *, required: bool) -> int | None:
+        """The version the client based its change on, from If-Match (ETag = version).
+
+        Missing and `required`: 428. `If-Match: *` (or missing and optional): None, which
+        skips the check. A stale version makes the service raise VersionConflict (412).
+        """
+        versions = preconditions.if_match_versions(self.request, required=required)
+        return preconditions.expected_from(versions, instance.version)
+
+    def precondition_failed(self, instance) -> Response:
+        """412 carrying the record as it is now, so the client can merge and retry."""
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return preconditions.precondition_failed(
+            record_type=self.resource.instance_kwarg, version=fresh.version, current=self.get_serializer(fresh).data
+        )
 
     def delete(self, request, *args, **kwargs):
         instance = self.get_object()
-        self.resource.delete(**{self.resource.instance_kwarg: instance})
+        with transaction.atomic():
+            instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+            expected = self.expected_version(instance, required=False)
+            if expected is not None and expected != instance.version:
+                return self.precondition_failed(instance)
+            # The tombstone first (a deleted instance loses its pk); it rolls back with a failed delete.
+            record_deleted(record=instance, user=request.user)
+            self.resource.delete(**{self.resource.instance_kwarg: instance})
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -197,6 +237,25 @@ class NestedUnderOperation:
         return super().get_queryset().filter(operation_id=self.kwargs["operation_pk"])
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="a new UUID per create; a retry with the same key and body gets the stored response",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='the ETag last read, e.g. "3" (the record\'s version); * accepts any version',
+)
+IF_MATCH_OPTIONAL = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=False, description='the ETag last read, e.g. "3"'
+)
+
+
 def _schema(resource: RecordResource, view_cls, tag: str):
     """Tell the schema which serializer each method reads and writes."""
     decorated = {}
@@ -204,16 +263,29 @@ def _schema(resource: RecordResource, view_cls, tag: str):
         nested = getattr(view_cls, "nested", False)
         decorated["post"] = extend_schema(
             request=resource.nested_input if nested else resource.create_input,
-            responses={201: resource.sensitive},
+            responses={
+                201: resource.sensitive,
+                409: OpenApiResponse(description="a request with this Idempotency-Key is still in flight"),
+                410: OpenApiResponse(description="a record with this id was deleted"),
+                422: OpenApiResponse(description="Idempotency-Key reused with a different body"),
+            },
+            parameters=[IDEMPOTENCY_KEY],
             tags=[tag],
         )
     if hasattr(view_cls, "patch"):
         decorated["patch"] = extend_schema(
-            request=resource.update_input, responses={200: resource.sensitive}, tags=[tag]
+            request=resource.update_input,
+            responses={
+                200: resource.sensitive,
+                412: OpenApiResponse(description="stale If-Match: the body carries the current state"),
+                428: OpenApiResponse(description="If-Match missing"),
+            },
+            parameters=[IF_MATCH],
+            tags=[tag],
         )
     decorated["get"] = extend_schema(responses=resource.sensitive, tags=[tag])
     if hasattr(view_cls, "delete"):
-        decorated["delete"] = extend_schema(tags=[tag])
+        decorated["delete"] = extend_schema(parameters=[IF_MATCH_OPTIONAL], tags=[tag])
     from drf_spectacular.utils import extend_schema_view
 
     return extend_schema_view(**decorated)(view_cls)

@@ -1,0 +1,47 @@
+"""The officer client against a live server (pytest-django `live_server`, transactional DB)."""
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mobile_client_stub.cli import main
+
+
+@dataclass
+class Run:
+    code: int
+    output: str
+
+
+@dataclass
+class Device:
+    """One officer's phone: a queue file and a token."""
+
+    queue: Path
+    token: str
+
+    def run(self, server: str | None, *args: str, attempts: int | None = None) -> Run:
+        argv = ["--queue", str(self.queue), "--token", self.token, "--backoff", "0.02", "--timeout", "5", "-v"]
+        if server:
+            argv += ["--server", server]
+        if attempts is not None:
+            argv += ["--attempts", str(attempts)]
+        out = io.StringIO()
+        code = main([*argv, *args], out=out)
+        return Run(code, out.getvalue())
+
+
+@pytest.fixture
+def device_for(tmp_path):
+    def make(user, name: str = "phone") -> Device:
+        return Device(queue=tmp_path / f"{name}-{user.username}.sqlite3", token=user.auth_token.key)
+
+    return make
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
