@@ -9,10 +9,11 @@ PORT ?= 8000
 HOST ?= 0.0.0.0
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ebikeops
 export BOROUGHS_FILE ?= $(abspath ../shared/geodata/london_boroughs.geojson)
+export CORRIDORS_FILE ?= $(abspath geodata/corridors.geojson)
 export DJANGO_SECRET_KEY ?= $(shell bash scripts/secret_key.sh)
 MANAGE := cd backend && ../$(PY) manage.py
 
-.PHONY: help setup system-deps python-deps db run test check lint bench worker demo
+.PHONY: help setup system-deps python-deps web-deps db run test check lint bench worker demo
 
 help:
 	@echo "make run    install what is missing, migrate, load boroughs and demo data, serve on :$(PORT)"
@@ -20,7 +21,7 @@ help:
 	@echo "make check  lint, migrations check, schema validation and tests (what CI runs)"
 	@echo "make bench  benchmarks; figures go to docs/BENCHMARKS.md"
 
-setup: system-deps python-deps db
+setup: system-deps python-deps web-deps db
 
 system-deps:
 	@bash scripts/system_deps.sh
@@ -33,6 +34,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
+# The map's Leaflet, from npm into the webmap app's static files (no CDN at run time).
+WEB_BUILT := backend/ebikeops/webmap/static/webmap/vendor/leaflet/leaflet.js
+web-deps: $(WEB_BUILT)
+
+$(WEB_BUILT): package.json package-lock.json scripts/build_web.sh
+	@bash scripts/build_web.sh
+
 db:
 	@bash scripts/ensure_database.sh
 
@@ -41,6 +49,7 @@ run: setup
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	@if [ -f "$(BOROUGHS_FILE)" ]; then $(MANAGE) load_boroughs "$(BOROUGHS_FILE)"; \
 	  else echo "BOROUGHS_FILE $(BOROUGHS_FILE) not found: running without borough boundaries (see README)"; fi
+	$(MANAGE) load_corridors "$(CORRIDORS_FILE)"
 	$(MANAGE) load_demo --users
 	@bash scripts/serve.sh $(HOST) $(PORT)
 

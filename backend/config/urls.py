@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("ebikeops.operations.api.urls")),
     path("", include("ebikeops.areas.api.urls")),
     path("", include("ebikeops.sync.urls")),
+    path("", include("ebikeops.planning.api.urls")),
 ]
 
 urlpatterns = [
@@ -16,5 +17,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include(api_v1)),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("map/", include("ebikeops.webmap.urls")),
     path("admin/", admin.site.urls),
 ]

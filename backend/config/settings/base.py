@@ -41,7 +41,9 @@ INSTALLED_APPS = [
     "ebikeops.areas",
     "ebikeops.operations",
     "ebikeops.sync",
+    "ebikeops.planning",
     "ebikeops.demo",
+    "ebikeops.webmap",
 ]
 
 MIDDLEWARE = [
@@ -172,6 +174,15 @@ PHOTO_MAX_BYTES = int(env_number("PHOTO_MAX_BYTES", 8_000_000, int))
 PHOTO_MAX_PER_SEIZURE = int(env_number("PHOTO_MAX_PER_SEIZURE", 20, int))
 # Photos whose seizure never arrives are purged after this many days (purge_sync_records).
 PHOTO_PENDING_RETENTION_DAYS = env_number("PHOTO_PENDING_RETENTION_DAYS", 30.0)
+
+# Commander's map (/map/): no tile server is assumed (closed police networks); the borough
+# boundaries are the base layer. Set a {z}/{x}/{y} tile URL where the network has one.
+MAP_TILE_URL = env_str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", default="")
+# Seizures on the map: counts aggregated by the server below MAP_POINTS_MIN_ZOOM, or when the
+# view holds more than MAP_MAX_POINTS of them; individual points otherwise.
+MAP_POINTS_MIN_ZOOM = int(env_number("MAP_POINTS_MIN_ZOOM", 12, int))
+MAP_MAX_POINTS = int(env_number("MAP_MAX_POINTS", 1000, int))
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")
 CELERY_RESULT_BACKEND = None

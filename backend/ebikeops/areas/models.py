@@ -1,4 +1,7 @@
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GistIndex
+
+from ebikeops.core.spatial import metric
 
 
 class Borough(models.Model):
@@ -10,6 +13,32 @@ class Borough(models.Model):
 
     class Meta:
         ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Corridor(models.Model):
+    """A road corridor: one named road's centre-line, loaded by `load_corridors`.
+
+    `geom` keeps the segments as loaded (merged where they touch); `route` is one line
+    through them, in order along the road, on which positions are measured
+    (`ST_LineLocatePoint` in the metric SRID). `length_m` is the route's length there.
+    """
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    geom = models.MultiLineStringField(srid=4326)
+    route = models.LineStringField(srid=4326)
+    length_m = models.FloatField(help_text="length of the route in metres (metric SRID)")
+    approximate = models.BooleanField(default=False, help_text="hand-authored or otherwise not a surveyed centre-line")
+    boroughs = models.ManyToManyField(Borough, blank=True, related_name="corridors")
+    properties = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "slug"]
+        indexes = [GistIndex(metric("route"), name="corridor_route_bng")]
 
     def __str__(self) -> str:
         return self.name

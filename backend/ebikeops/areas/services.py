@@ -103,6 +103,9 @@ def boroughs_load(
         if progress:
             progress(index, name)
     result.records_assigned = boroughs_assign_all()
+    from .corridors import corridors_assign_boroughs  # corridors cross the reloaded boundaries
+
+    corridors_assign_boroughs()
     return result
 
 

@@ -1,0 +1,482 @@
+"""Input (query parameters, shape only) and output (GeoJSON) of the planning endpoints."""
+
+import math
+
+from django.contrib.gis.geos import Point
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from ebikeops.core.filters import parse_bbox
+from ebikeops.core.geofields import AwareDateTimeField
+
+from ..models import FollowedSuggestion, Suggestion, SuggestionRun
+from ..params import LIMITS, MAX_RADIUS_M, MAX_SHIFT_HOURS, MAX_TEAMS
+from ..services import DEFAULT_RADIUS_M
+
+# --- Input -------------------------------------------------------------------------------------
+
+
+class FiniteFloatField(serializers.FloatField):
+    default_error_messages = {"finite": "A finite number is required."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("finite")
+        return value
+
+
+def _int(name: str, help_text: str) -> serializers.IntegerField:
+    low, high = LIMITS[name]
+    return serializers.IntegerField(required=False, min_value=int(low), max_value=int(high), help_text=help_text)
+
+
+def _float(name: str, help_text: str) -> FiniteFloatField:
+    low, high = LIMITS[name]
+    return FiniteFloatField(required=False, min_value=low, max_value=high, help_text=help_text)
+
+
+class TuningInput(serializers.Serializer):
+    """Parameters every suggestion endpoint accepts; each defaults as in the README."""
+
+    k = _int("k", "stop points per suggestion, at most (default 3)")
+    spacing_m = _float("spacing_m", "stop points at least this many metres apart (default 400)")
+    distance_m = _float("distance_m", "events this close to a corridor count for it, metres (default 75)")
+    bandwidth_m = _float("bandwidth_m", "kernel bandwidth along the road, metres (default 200)")
+    half_life_days = _float("half_life_days", "recency weight halves every this many days (default 28)")
+    window_days = _int("window_days", "days of history used (default 56)")
+    cooldown_days = _float("cooldown_days", "places with an operation this recently are lowered (default 14)")
+    dwell_min_minutes = _int("dwell_min_minutes", "shortest dwell at a stop point (default 10)")
+    dwell_max_minutes = _int("dwell_max_minutes", "longest dwell at a stop point (default 15)")
+
+    TUNING = (
+        "k",
+        "spacing_m",
+        "distance_m",
+        "bandwidth_m",
+        "half_life_days",
+        "window_days",
+        "cooldown_days",
+        "dwell_min_minutes",
+        "dwell_max_minutes",
+    )
+
+    def tuning(self) -> dict:
+        return {name: self.validated_data.get(name) for name in self.TUNING}
+
+
+class NearMeInput(TuningInput):
+    lon = FiniteFloatField(min_value=-180, max_value=180, help_text="longitude (WGS84)")
+    lat = FiniteFloatField(min_value=-90, max_value=90, help_text="latitude (WGS84)")
+    radius_m = FiniteFloatField(
+        required=False,
+        default=DEFAULT_RADIUS_M,
+        min_value=1,
+        max_value=MAX_RADIUS_M,
+        help_text=f"metres around the point (default {DEFAULT_RADIUS_M:g}, at most {MAX_RADIUS_M})",
+    )
+    at = AwareDateTimeField(required=False, help_text="the time to plan for (ISO 8601 with offset; default now)")
+    hours = serializers.IntegerField(
+        required=False,
+        default=4,
+        min_value=1,
+        max_value=MAX_SHIFT_HOURS,
+        help_text="hours from `at` the suggestions are for (default 4)",
+    )
+    limit = serializers.IntegerField(required=False, default=5, min_value=1, max_value=20)
+
+
+class AreaInput(TuningInput):
+    """One of: a borough, a bbox, or a point (lon, lat) with a radius."""
+
+    borough = serializers.CharField(required=False, help_text="borough name or GSS code")
+    bbox = serializers.CharField(required=False, help_text="min_lon,min_lat,max_lon,max_lat instead of a borough")
+    lon = FiniteFloatField(required=False, min_value=-180, max_value=180, help_text="with lat: a point instead")
+    lat = FiniteFloatField(required=False, min_value=-90, max_value=90)
+    radius_m = FiniteFloatField(
+        required=False,
+        min_value=1,
+        max_value=MAX_RADIUS_M,
+        help_text=f"metres around lon, lat (default {DEFAULT_RADIUS_M:g})",
+    )
+
+    def validate(self, attrs):
+        if ("lon" in attrs) != ("lat" in attrs):
+            missing = "lat" if "lon" in attrs else "lon"
+            raise serializers.ValidationError({missing: ["Give lon and lat together."]})
+        return attrs
+
+    def area_kwargs(self) -> dict:
+        data = self.validated_data
+        point = Point(data["lon"], data["lat"], srid=4326) if "lon" in data else None
+        return {
+            "borough": data.get("borough"),
+            "bbox": data.get("bbox"),
+            "point": point,
+            "radius_m": data.get("radius_m"),
+        }
+
+    def validate_bbox(self, value: str):
+        try:
+            return parse_bbox(value) if value else None
+        except serializers.ValidationError as exc:  # parse_bbox keys its message by field already
+            raise serializers.ValidationError(exc.detail["bbox"]) from None
+
+
+class PlanInput(AreaInput):
+    start = AwareDateTimeField(help_text="shift start (ISO 8601 with offset)")
+    end = AwareDateTimeField(help_text=f"shift end (at most {MAX_SHIFT_HOURS} h after start)")
+    teams = serializers.IntegerField(
+        required=False,
+        default=1,
+        min_value=1,
+        max_value=MAX_TEAMS,
+        help_text="number of teams: that many non-overlapping deployments",
+    )
+
+
+class BundleInput(AreaInput):
+    start = AwareDateTimeField(required=False, help_text="default now")
+    end = AwareDateTimeField(required=False, help_text="default 8 hours after start")
+    limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=20)
+
+
+class FollowInput(serializers.Serializer):
+    suggestion = serializers.UUIDField(help_text="id of the suggestion the operation followed")
+
+
+class ReportInput(serializers.Serializer):
+    since = AwareDateTimeField(required=False, help_text="default 90 days before `until`")
+    until = AwareDateTimeField(required=False, help_text="default now")
+    borough = serializers.CharField(required=False)
+
+
+# --- Output ------------------------------------------------------------------------------------
+
+LINESTRING_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "properties": {
+        "type": {"type": "string", "enum": ["LineString"]},
+        "coordinates": {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "minItems": 2}},
+    },
+}
+STOP_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "number": {"type": "integer", "description": "1.. along the road"},
+        "lon": {"type": "number"},
+        "lat": {"type": "number"},
+        "along_m": {"type": "integer", "nullable": True, "description": "metres from the corridor's start"},
+        "expected_share": {"type": "number", "description": "share of the corridor's demand within spacing/2"},
+        "dwell_minutes": {"type": "integer"},
+        "borough": {"type": "string", "nullable": True},
+        "last_operation_at": {"type": "string", "format": "date-time", "nullable": True},
+    },
+}
+WINDOW_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "weekday": {"type": "string"},
+        "isoweekday": {"type": "integer"},
+        "start": {"type": "string", "example": "14:00"},
+        "end": {"type": "string", "example": "18:00"},
+        "label": {"type": "string", "example": "Saturday 14:00-18:00"},
+        "count": {"type": "integer"},
+        "share": {"type": "number"},
+    },
+}
+ROTATION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "order": {"type": "array", "items": {"type": "integer"}},
+        "cycle_minutes": {"type": "integer"},
+        "dwell_minutes": {"type": "object", "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}}},
+        "note": {"type": "string"},
+    },
+}
+COOLDOWN_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "last_operation_at": {"type": "string", "format": "date-time", "nullable": True},
+        "days_since": {"type": "number", "nullable": True},
+        "factor": {"type": "number", "description": "score multiplier (1 = no cool-down)"},
+        "cooldown_days": {"type": "number"},
+    },
+}
+
+
+@extend_schema_field(LINESTRING_SCHEMA)
+class SectionField(GeometryField):
+    """The corridor section as a GeoJSON LineString (null for off-corridor hotspots)."""
+
+
+@extend_schema_field({"type": "array", "items": STOP_SCHEMA})
+class StopsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({"type": "array", "items": WINDOW_SCHEMA})
+class WindowsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(ROTATION_SCHEMA)
+class RotationField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(COOLDOWN_SCHEMA)
+class CooldownField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(
+    {"type": "object", "additionalProperties": {"type": "integer"}, "example": {"seizures": 31, "arrests": 2}}
+)
+class CountsField(serializers.JSONField):
+    pass
+
+
+class SuggestionFeature(GeoFeatureModelSerializer):
+    """One suggestion: geometry = its stop points (MultiPoint); the corridor section in
+    `section`; everything an officer needs in the other properties."""
+
+    corridor = serializers.CharField(source="corridor_slug", allow_blank=True)
+    corridor_name = serializers.CharField(source="corridor.name", default=None, allow_null=True)
+    approximate = serializers.BooleanField(source="corridor.approximate", default=None, allow_null=True)
+    section = SectionField(allow_null=True)
+    stops = StopsField()
+    rotation = RotationField()
+    time_windows = WindowsField()
+    counts = CountsField()
+    cooldown = CooldownField()
+    run = serializers.UUIDField(source="run_id")
+
+    class Meta:
+        model = Suggestion
+        geo_field = "stop_points"
+        id_field = "id"
+        fields = (
+            "id",
+            "rank",
+            "kind",
+            "title",
+            "rationale",
+            "score",
+            "corridor",
+            "corridor_name",
+            "approximate",
+            "hotspot_key",
+            "section",
+            "section_from_m",
+            "section_to_m",
+            "stops",
+            "rotation",
+            "time_windows",
+            "counts",
+            "demand",
+            "demand_per_km",
+            "corridor_demand_per_km",
+            "time_fit",
+            "cooldown",
+            "run",
+        )
+
+
+class RunSerializer(serializers.ModelSerializer):
+    """What produced the suggestions: parameters, data window, code version, area."""
+
+    class Meta:
+        model = SuggestionRun
+        fields = (
+            "id",
+            "kind",
+            "created_at",
+            "valid_from",
+            "valid_until",
+            "data_since",
+            "data_until",
+            "parameters",
+            "code_version",
+            "area",
+        )
+
+
+class HeldBackSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    corridor = serializers.CharField(allow_null=True)
+    stop_points = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
+    score = serializers.FloatField()
+    reason = serializers.CharField()
+
+
+class SuggestionCollection(serializers.Serializer):
+    """A FeatureCollection of suggestions with the run that made them, a plain-words
+    message (also when empty) and the places held back by the weekly share."""
+
+    type = serializers.CharField(default="FeatureCollection")
+    message = serializers.CharField()
+    run = RunSerializer()
+    held_back = HeldBackSerializer(many=True)
+    # A plain list of Features (a GeoFeatureModelSerializer with many=True would nest a
+    # whole FeatureCollection here).
+    features = serializers.ListField(child=SuggestionFeature())
+
+    @staticmethod
+    def of(run: SuggestionRun) -> dict:
+        return SuggestionCollection(
+            {
+                "type": "FeatureCollection",
+                "message": run.message,
+                "run": run,
+                "held_back": run.held_back,
+                "features": run.ranked,
+            }
+        ).data
+
+
+# --- The offline bundle ------------------------------------------------------------------------
+
+
+def _round(coordinates, places: int = 5):
+    if isinstance(coordinates, float | int):
+        return round(coordinates, places)
+    return [_round(c, places) for c in coordinates]
+
+
+class BundleFeature(serializers.BaseSerializer):
+    """A suggestion cut down for keeping offline: coordinates to 5 decimals (about 1 m)."""
+
+    def to_representation(self, suggestion: Suggestion) -> dict:
+        return {
+            "type": "Feature",
+            "id": str(suggestion.id),
+            "geometry": {"type": "MultiPoint", "coordinates": _round([list(p.coords) for p in suggestion.stop_points])},
+            "properties": {
+                "rank": suggestion.rank,
+                "kind": suggestion.kind,
+                "title": suggestion.title,
+                "rationale": suggestion.rationale,
+                "section": None
+                if suggestion.section is None
+                else {"type": "LineString", "coordinates": _round(list(suggestion.section.coords))},
+                "stops": [
+                    {
+                        "number": s["number"],
+                        "lon": round(s["lon"], 5),
+                        "lat": round(s["lat"], 5),
+                        "dwell_minutes": s["dwell_minutes"],
+                        "expected_share": s["expected_share"],
+                    }
+                    for s in suggestion.stops
+                ],
+                "rotation": suggestion.rotation["order"],
+                "time_windows": [w["label"] + f" ({w['count']})" for w in suggestion.time_windows[:2]],
+            },
+        }
+
+
+BUNDLE_SCHEMA = {
+    "type": "object",
+    "required": ["type", "bundle", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "bundle": {
+            "type": "object",
+            "properties": {
+                "run": {"type": "string", "format": "uuid"},
+                "generated_at": {"type": "string", "format": "date-time"},
+                "valid_from": {"type": "string", "format": "date-time"},
+                "valid_until": {"type": "string", "format": "date-time"},
+                "data_since": {"type": "string", "format": "date-time"},
+                "data_until": {"type": "string", "format": "date-time"},
+                "code_version": {"type": "string"},
+                "message": {"type": "string"},
+            },
+        },
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string", "enum": ["Feature"]},
+                    "id": {"type": "string", "format": "uuid"},
+                    "geometry": {"type": "object"},
+                    "properties": {
+                        "type": "object",
+                        "properties": {
+                            "rank": {"type": "integer"},
+                            "kind": {"type": "string"},
+                            "title": {"type": "string"},
+                            "rationale": {"type": "string"},
+                            "section": LINESTRING_SCHEMA,
+                            "stops": {"type": "array", "items": {"type": "object"}},
+                            "rotation": {"type": "array", "items": {"type": "integer"}},
+                            "time_windows": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def bundle_of(run: SuggestionRun) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "bundle": {
+            "run": str(run.id),
+            "generated_at": run.created_at.isoformat(),
+            "valid_from": run.valid_from.isoformat(),
+            "valid_until": run.valid_until.isoformat(),
+            "data_since": run.data_since.isoformat(),
+            "data_until": run.data_until.isoformat(),
+            "code_version": run.code_version,
+            "message": run.message,
+        },
+        "features": [BundleFeature(s).data for s in run.ranked],
+    }
+
+
+# --- Following and its effect -------------------------------------------------------------------
+
+
+class FollowedSuggestionSerializer(serializers.ModelSerializer):
+    operation = serializers.UUIDField(source="operation_id")
+    suggestion = serializers.UUIDField(source="suggestion_id")
+    title = serializers.CharField(source="suggestion.title")
+    linked_by = serializers.CharField(source="linked_by.username", default=None, allow_null=True)
+
+    class Meta:
+        model = FollowedSuggestion
+        fields = ("operation", "suggestion", "title", "linked_by", "linked_at")
+
+
+class RateSerializer(serializers.Serializer):
+    operations = serializers.IntegerField()
+    seizures = serializers.IntegerField()
+    officer_hours = serializers.FloatField()
+    seizures_per_officer_hour = serializers.FloatField(allow_null=True)
+
+
+class SuggestionRateSerializer(RateSerializer):
+    suggestion = serializers.UUIDField()
+    title = serializers.CharField()
+    rank = serializers.IntegerField()
+    run_kind = serializers.CharField()
+
+
+class FollowReportSerializer(serializers.Serializer):
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    borough = serializers.CharField(allow_null=True)
+    followed = RateSerializer()
+    not_followed = RateSerializer()
+    ratio = serializers.FloatField(allow_null=True, help_text="followed rate / not-followed rate")
+    excluded_operations = serializers.IntegerField(help_text="without officer count or end time")
+    per_suggestion = SuggestionRateSerializer(many=True)

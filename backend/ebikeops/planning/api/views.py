@@ -1,0 +1,215 @@
+"""Deployment suggestions over HTTP: parse the query, call one service, serialize.
+
+Every view states its permission: suggestions near me for every role (analysts read them
+too); shift plans for commanders; the offline bundle for officers and commanders; linking
+an operation to a suggestion for the operation's owner or a commander; the effect report
+for commanders and analysts.
+"""
+
+from datetime import timedelta
+
+from django.contrib.gis.geos import Point
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ebikeops.areas.selectors import borough_by_name_or_code
+from ebikeops.core.models import Role
+from ebikeops.core.permissions import IsAnyRole, IsCommander, is_owner
+from ebikeops.operations.models import Operation
+
+from .. import errors, selectors, services
+from ..models import FollowedSuggestion, Suggestion
+from . import serializers as s
+
+TAGS = ["suggestions"]
+
+
+def _role(request) -> str | None:
+    user = request.user
+    return getattr(user, "role", None) if user and user.is_authenticated else None
+
+
+class IsOfficerOrCommander(BasePermission):
+    message = "Only officers and commanders may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return _role(request) in (Role.OFFICER, Role.COMMANDER)
+
+
+class IsCommanderOrAnalyst(BasePermission):
+    message = "Only commanders and analysts may read this report."
+
+    def has_permission(self, request, view) -> bool:
+        return _role(request) in (Role.COMMANDER, Role.ANALYST)
+
+
+class FollowPermission(BasePermission):
+    """Every role reads a link; the operation's owner (creator or lead) or a commander
+    makes or removes it."""
+
+    message = "Only the operation's lead, its creator or a commander may link it to a suggestion."
+
+    def has_permission(self, request, view) -> bool:
+        role = _role(request)
+        if request.method in SAFE_METHODS:
+            return role in Role.values
+        return role in (Role.OFFICER, Role.COMMANDER)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in SAFE_METHODS or _role(request) == Role.COMMANDER:
+            return True
+        return is_owner(request.user, obj)
+
+
+def _valid(serializer_class, request):
+    form = serializer_class(data=request.query_params)
+    form.is_valid(raise_exception=True)
+    return form
+
+
+class SuggestionNearMeView(APIView):
+    """Where to set up near me: suggestions whose stop points lie within `radius_m` of the
+    point, for the `hours` from `at` (default now). An empty FeatureCollection with a
+    `message` saying why when there is nothing to suggest."""
+
+    permission_classes = [IsAnyRole]
+
+    @extend_schema(
+        operation_id="suggestions_near_me", parameters=[s.NearMeInput], responses=s.SuggestionCollection, tags=TAGS
+    )
+    def get(self, request):
+        form = _valid(s.NearMeInput, request)
+        data = form.validated_data
+        run = services.suggestions_near_me(
+            user=request.user,
+            point=Point(data["lon"], data["lat"], srid=4326),
+            radius_m=data["radius_m"],
+            at=data.get("at"),
+            hours=data["hours"],
+            limit=data["limit"],
+            params=services.params_from(form.tuning()),
+        )
+        return Response(s.SuggestionCollection.of(run))
+
+
+class ShiftPlanView(APIView):
+    """Plan a shift: the `teams` best deployments in a borough (or box, or around a point)
+    for [start, end), no two within `spacing_m` of each other; rank = team."""
+
+    permission_classes = [IsCommander]
+
+    @extend_schema(parameters=[s.PlanInput], responses=s.SuggestionCollection, tags=TAGS)
+    def get(self, request):
+        form = _valid(s.PlanInput, request)
+        data = form.validated_data
+        run = services.shift_plan(
+            user=request.user,
+            area=services.resolve_area(**form.area_kwargs()),
+            start=data["start"],
+            end=data["end"],
+            teams=data["teams"],
+            params=services.params_from(form.tuning()),
+        )
+        return Response(s.SuggestionCollection.of(run))
+
+
+class SuggestionBundleView(APIView):
+    """The next shift's suggestions, compact, for the officer client to keep offline."""
+
+    permission_classes = [IsOfficerOrCommander]
+
+    @extend_schema(parameters=[s.BundleInput], responses={200: OpenApiResponse(s.BUNDLE_SCHEMA)}, tags=TAGS)
+    def get(self, request):
+        form = _valid(s.BundleInput, request)
+        data = form.validated_data
+        run = services.shift_bundle(
+            user=request.user,
+            area=services.resolve_area(**form.area_kwargs()),
+            start=data.get("start"),
+            end=data.get("end"),
+            limit=data["limit"],
+            params=services.params_from(form.tuning()),
+        )
+        response = Response(s.bundle_of(run))
+        seconds = max(0, int((run.valid_until - timezone.now()).total_seconds()))
+        response["Cache-Control"] = f"private, max-age={seconds}"
+        return response
+
+
+class SuggestionDetailView(generics.RetrieveAPIView):
+    """One stored suggestion, as made (with its run's id)."""
+
+    permission_classes = [IsAnyRole]
+    serializer_class = s.SuggestionFeature
+    queryset = Suggestion.objects.none()
+
+    def get_queryset(self):
+        return selectors.suggestion_list()
+
+    @extend_schema(tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class FollowedSuggestionView(APIView):
+    """The suggestion an operation followed: GET it, PUT {"suggestion": id} to link it
+    (replacing an earlier link), DELETE to unlink."""
+
+    permission_classes = [FollowPermission]
+
+    def operation(self) -> Operation:
+        operation = get_object_or_404(Operation, pk=self.kwargs["operation_pk"])
+        self.check_object_permissions(self.request, operation)
+        return operation
+
+    @extend_schema(responses=s.FollowedSuggestionSerializer, tags=TAGS)
+    def get(self, request, operation_pk):
+        link = get_object_or_404(
+            FollowedSuggestion.objects.select_related("suggestion", "linked_by"), operation=self.operation()
+        )
+        return Response(s.FollowedSuggestionSerializer(link).data)
+
+    @extend_schema(request=s.FollowInput, responses=s.FollowedSuggestionSerializer, tags=TAGS)
+    def put(self, request, operation_pk):
+        operation = self.operation()
+        form = s.FollowInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        suggestion = Suggestion.objects.select_related("run").filter(pk=form.validated_data["suggestion"]).first()
+        if suggestion is None:
+            raise ValidationError({"suggestion": [errors.SUGGESTION_NOT_FOUND]})
+        link = services.suggestion_follow(user=request.user, operation=operation, suggestion=suggestion)
+        return Response(s.FollowedSuggestionSerializer(link).data)
+
+    @extend_schema(responses={204: None}, tags=TAGS)
+    def delete(self, request, operation_pk):
+        if not services.suggestion_unfollow(operation=self.operation()):
+            raise NotFound("This operation is not linked to a suggestion.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FollowReportView(APIView):
+    """Seizures per officer-hour: operations that followed a suggestion (in all and per
+    suggestion) against those that followed none."""
+
+    permission_classes = [IsCommanderOrAnalyst]
+
+    @extend_schema(parameters=[s.ReportInput], responses=s.FollowReportSerializer, tags=TAGS)
+    def get(self, request):
+        data = _valid(s.ReportInput, request).validated_data
+        until = data.get("until") or timezone.now()
+        since = data.get("since") or until - timedelta(days=90)
+        if since >= until:
+            raise ValidationError({"until": [errors.UNTIL_BEFORE_SINCE]})
+        borough = None
+        if data.get("borough"):
+            borough = borough_by_name_or_code(data["borough"]).first()
+            if borough is None:
+                raise ValidationError({"borough": [errors.BOROUGH_UNKNOWN]})
+        report = selectors.follow_report(since=since, until=until, borough=borough)
+        return Response(s.FollowReportSerializer(report).data)

@@ -1,0 +1,273 @@
+"""Back-test: would the suggestions have put teams where the next seizures happened?
+
+For each fold, suggestions are made exactly as the API would have made them at the cut-off
+(history before it only, operations before it for the cool-down), London-wide, for `teams`
+teams. Their stop points are scored on the following `horizon_days`: the share of seizures
+within `radius_m` of a stop point. Two baselines get the same number of stop points:
+- biggest hotspots by raw count: centres of the largest DBSCAN clusters of the history's
+  seizures (`sql.CLUSTERS` without the corridor filter; the hotspots app is not used, so the
+  baseline never sees data after the cut-off);
+- evenly spaced: stop points spread at equal distances along all corridors.
+The same suggestions without cool-down and weekly share are shown too: spreading effort
+over places is a choice that costs some hits, and the table says how many.
+
+PAI per km of road (after Chainey's Predictive Accuracy Index): the share of seizures caught
+divided by the share of road watched, where a stop point watches 2 x `radius_m` of road (the
+road-length equivalent of its circle; overlapping circles count once) and the road is every
+corridor's length.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ebikeops.areas.models import Corridor
+
+from . import engine, selectors
+from .params import Area, SuggestionParams
+from .selectors import Window
+from .signals import SIGNALS
+
+METHODS = (
+    ("suggestions", "Suggestions (this method)"),
+    ("no_cooldown", "Suggestions without cool-down or weekly share"),
+    ("hotspots", "Biggest hotspots by raw count"),
+    ("even", "Evenly spaced along corridors"),
+)
+
+
+@dataclass
+class MethodTotals:
+    stops: int = 0
+    hits: int = 0
+    seizures: int = 0
+    watched_km: float = 0.0
+    road_km: float = 0.0
+
+    @property
+    def share(self) -> float:
+        return self.hits / self.seizures if self.seizures else 0.0
+
+    @property
+    def pai_per_km(self) -> float | None:
+        if not self.seizures or not self.watched_km or not self.road_km:
+            return None
+        return self.share / (self.watched_km / self.road_km)
+
+
+@dataclass
+class Fold:
+    cutoff: datetime
+    until: datetime
+    seizures: int
+    results: dict[str, MethodTotals]
+    suggestions: list[str]
+
+
+@dataclass
+class BacktestReport:
+    until: datetime
+    horizon_days: int
+    teams: int
+    radius_m: float
+    params: SuggestionParams
+    road_km: float
+    folds: list[Fold] = field(default_factory=list)
+
+    def totals(self) -> dict[str, MethodTotals]:
+        totals = {key: MethodTotals(road_km=self.road_km) for key, _ in METHODS}
+        for fold in self.folds:
+            for key, result in fold.results.items():
+                totals[key].stops += result.stops
+                totals[key].hits += result.hits
+                totals[key].seizures += result.seizures
+                totals[key].watched_km += result.watched_km / len(self.folds)
+        return totals  # stop points summed over folds; road watched is per fold (the mean)
+
+
+def _even_stops(corridors: list[Corridor], count: int) -> list[tuple[int, int, float]]:
+    """(idx, corridor id, metres along) for `count` points at equal steps along all corridors."""
+    total = sum(c.length_m for c in corridors)
+    if not total or not count:
+        return []
+    wanted = []
+    offset = 0.0
+    step = total / count
+    targets = [(j + 0.5) * step for j in range(count)]
+    for corridor in corridors:
+        for j, target in enumerate(targets):
+            if offset <= target < offset + corridor.length_m:
+                wanted.append((j, corridor.pk, target - offset))
+        offset += corridor.length_m
+    return wanted
+
+
+def run_fold(
+    *,
+    cutoff: datetime,
+    horizon_days: int,
+    teams: int,
+    radius_m: float,
+    params: SuggestionParams,
+    corridors: list[Corridor],
+    road_km: float,
+) -> Fold:
+    """Suggestions and baselines at `cutoff`, scored on the `horizon_days` after it."""
+    until = cutoff + timedelta(days=horizon_days)
+    outcome = engine.make_suggestions(
+        area=Area(), valid_from=cutoff, valid_until=until, params=params, now=cutoff, limit=teams
+    )
+    ours = [(s.lon, s.lat) for c in outcome.candidates for s in c.stops]
+    # The same method with effort-spreading switched off shows what spreading costs in hits.
+    greedy = engine.make_suggestions(
+        area=Area(),
+        valid_from=cutoff,
+        valid_until=until,
+        now=cutoff,
+        limit=teams,
+        params=params.with_changes(cooldown_days=0, max_week_share=1.0),
+    )
+    greedy_stops = [(s.lon, s.lat) for c in greedy.candidates for s in c.stops]
+    count = len(ours)
+    window = Window(since=cutoff - timedelta(days=params.window_days), until=cutoff, at=cutoff)
+    clusters = selectors.event_clusters(
+        SIGNALS["seizures"], area=Area(), window=window, params=params, off_corridor=False, limit=max(count, 1)
+    )
+    hotspots = [(lon, lat) for _, _, lon, lat, _ in clusters][:count]
+    placed = selectors.stops_on_corridors(_even_stops(corridors, count), area=Area())
+    even = [(lon, lat) for lon, lat, _, _ in placed.values()]
+    stops = (
+        [("suggestions", *p) for p in ours]
+        + [("no_cooldown", *p) for p in greedy_stops]
+        + [("hotspots", *p) for p in hotspots]
+        + [("even", *p) for p in even]
+    )
+    measured = selectors.backtest_methods(stops, since=cutoff, until=until, radius_m=radius_m, sources=params.sources)
+    seizures = selectors.seizures_between(since=cutoff, until=until, sources=params.sources)
+    circle = math.pi * radius_m**2
+    results = {}
+    for key, _ in METHODS:
+        n_stops, hits, area_m2 = measured.get(key, (0, 0, 0.0))
+        results[key] = MethodTotals(
+            stops=n_stops,
+            hits=hits,
+            seizures=seizures,
+            road_km=road_km,
+            watched_km=area_m2 / circle * 2 * radius_m / 1000,
+        )
+    return Fold(
+        cutoff=cutoff,
+        until=until,
+        seizures=seizures,
+        results=results,
+        suggestions=[engine.title(c) for c in outcome.candidates],
+    )
+
+
+def backtest(
+    *,
+    until: datetime,
+    horizon_days: int = 28,
+    folds: int = 1,
+    teams: int = 8,
+    radius_m: float = 150.0,
+    params: SuggestionParams | None = None,
+) -> BacktestReport:
+    """Back-test at `until` and the `folds - 1` cut-offs `horizon_days` apart before it."""
+    # Stored hotspot runs may have seen data after a cut-off: off-corridor places come from
+    # clusters of the history alone here.
+    params = (params or SuggestionParams()).with_changes(use_hotspot_runs=False)
+    params.check()
+    corridors = list(Corridor.objects.order_by("slug").only("id", "slug", "length_m"))
+    road_km = sum(c.length_m for c in corridors) / 1000
+    report = BacktestReport(
+        until=until, horizon_days=horizon_days, teams=teams, radius_m=radius_m, params=params, road_km=road_km
+    )
+    for j in reversed(range(folds)):
+        cutoff = until - timedelta(days=horizon_days * j)
+        report.folds.append(
+            run_fold(
+                cutoff=cutoff,
+                horizon_days=horizon_days,
+                teams=teams,
+                radius_m=radius_m,
+                params=params,
+                corridors=corridors,
+                road_km=road_km,
+            )
+        )
+    return report
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def table(report: BacktestReport) -> str:
+    """The summary as a markdown table (one row per method)."""
+    totals = report.totals()
+    folds = len(report.folds) or 1
+    lines = [
+        f"| Method | Stop points (per fold) | Seizures in the following {report.horizon_days} days | "
+        f"Within {report.radius_m:g} m | Share | Road watched (km per fold) | PAI per km of road |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, label in METHODS:
+        t = totals[key]
+        lines.append(
+            f"| {label} | {t.stops / folds:.1f} | {t.seizures} | {t.hits} | {_pct(t.share)} | "
+            f"{t.watched_km:.1f} | {_num(t.pai_per_km)} |"
+        )
+    return "\n".join(lines)
+
+
+def markdown(report: BacktestReport, *, command: str, generated_at: datetime) -> str:
+    """The whole report: what was done, the summary table, every fold, the parameters."""
+    per_fold = [
+        "| Cut-off | Following period to | Seizures | " + " | ".join(label for _, label in METHODS) + " |",
+        "|---|---|---:|" + "---:|" * len(METHODS),
+    ]
+    for fold in report.folds:
+        cells = " | ".join(_pct(fold.results[key].share) for key, _ in METHODS)
+        per_fold.append(f"| {fold.cutoff:%Y-%m-%d %H:%M} | {fold.until:%Y-%m-%d %H:%M} | {fold.seizures} | {cells} |")
+    first = report.folds[0].cutoff if report.folds else report.until
+    params = report.params.as_dict()
+    data = selectors.seizure_summary()
+    sources = ", ".join(f"{n} {source}" for source, n in data["by_source"].items()) or "none"
+    span = f" from {data['first']:%Y-%m-%d} to {data['last']:%Y-%m-%d}" if data["first"] else ""
+    return "\n".join(
+        [
+            "# Back-test of deployment suggestions",
+            "",
+            f"Generated by `{command}` on {generated_at:%Y-%m-%d %H:%M %Z} ({engine.code_version()}).",
+            f"Data: the seizures in the database ({sources}){span}.",
+            "",
+            f"At each cut-off, suggestions for {report.teams} teams were made London-wide from the "
+            f"{params['window_days']} days before it only (no later data, no later operations), with up to "
+            f"{params['k']} stop points each; then the seizures of the following {report.horizon_days} days "
+            f"within {report.radius_m:g} m of a stop point were counted. The baselines get the same number of "
+            "stop points: the centres of the biggest clusters of the history's seizures by raw count "
+            "(DBSCAN, "
+            f"{params['hotspot_eps_m']:g} m, {params['hotspot_min_points']} seizures), and points spaced evenly "
+            f"along all corridors ({report.road_km:.1f} km of road). PAI per km of road = share of seizures "
+            f"caught / share of road watched (each stop point watches {2 * report.radius_m:g} m of road).",
+            "",
+            table(report),
+            "",
+            f"Folds ({len(report.folds)}, first cut-off {first:%Y-%m-%d}): share of the following period's "
+            "seizures within reach.",
+            "",
+            *per_fold,
+            "",
+            "Suggestions at the last cut-off: "
+            + ("; ".join(report.folds[-1].suggestions) if report.folds else "none")
+            + ".",
+            "",
+            "Parameters: " + ", ".join(f"`{k}={v}`" for k, v in params.items()) + ".",
+            "",
+        ]
+    )

@@ -1,0 +1,57 @@
+"""Demand signals: what counts as evidence that a place needs a visit, and how much.
+
+Each signal names its events query in `sql.py` (completed into the profile, evidence and
+cluster queries there) and carries a default weight. Requests may override weights
+(`SuggestionParams.weights`); a weight of 0 switches a signal off. To add a signal
+(community reports, ANPR hits), add its events query to `sql.SIGNAL_EVENTS` and
+`register()` it here.
+"""
+
+from dataclasses import dataclass
+
+from . import sql
+
+
+@dataclass(frozen=True)
+class Signal:
+    key: str
+    singular: str
+    plural: str
+    default_weight: float
+    # Whether off-corridor clusters are looked for among this signal's events.
+    clusters: bool = False
+
+    @property
+    def profile_sql(self) -> str:
+        return sql.PROFILE[self.key]
+
+    @property
+    def evidence_sql(self) -> str:
+        return sql.EVIDENCE[self.key]
+
+    @property
+    def clusters_sql(self) -> str:
+        return sql.CLUSTERS[self.key]
+
+    def describe(self, count: int) -> str:
+        return f"{count} {self.singular if count == 1 else self.plural}"
+
+
+SIGNALS: dict[str, Signal] = {}
+
+
+def register(signal: Signal) -> Signal:
+    if signal.key not in sql.SIGNAL_EVENTS:
+        raise ValueError(f"Signal {signal.key!r} has no events query in planning.sql.SIGNAL_EVENTS.")
+    SIGNALS[signal.key] = signal
+    return signal
+
+
+# Seizures are the outcome the product exists for; arrests during operations show where
+# riders who offend are, at half the weight.
+register(Signal("seizures", "seizure", "seizures", 1.0, clusters=True))
+register(Signal("arrests", "arrest", "arrests", 0.5))
+
+
+def default_weights() -> dict[str, float]:
+    return {key: signal.default_weight for key, signal in SIGNALS.items()}

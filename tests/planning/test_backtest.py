@@ -1,0 +1,51 @@
+"""backtest_suggestions: suggestions against the following period, next to two baselines."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from ..factories import T0
+from .conftest import DALSTON, EALING_BROADWAY, HAGGERSTON, WEST_EALING, saturdays, seizures_at
+
+
+def test_it_writes_a_table_comparing_the_suggestions_with_the_baselines(corridors, tmp_path):
+    # History before the cut-off (T0) on Uxbridge Road and Kingsland Road; the following
+    # four weeks repeat it.
+    seizures_at([EALING_BROADWAY, WEST_EALING], days=saturdays(6), per_place=3, operation_name="Uxbridge")
+    seizures_at([HAGGERSTON, DALSTON], days=saturdays(6), per_place=2, operation_name="Kingsland")
+    after = [T0 + timedelta(days=7 * n) for n in range(4)]
+    seizures_at([EALING_BROADWAY, WEST_EALING], days=after, per_place=2, operation_name="Uxbridge later")
+    output = tmp_path / "BACKTEST.md"
+    out = StringIO()
+    call_command(
+        "backtest_suggestions",
+        "--until",
+        T0.date().isoformat(),
+        "--teams",
+        "2",
+        "--output",
+        str(output),
+        stdout=out,
+        stderr=StringIO(),
+    )
+    text = output.read_text()
+    assert text.startswith("# Back-test of deployment suggestions")
+    rows = {}
+    for line in text.splitlines():
+        if line.startswith("| "):
+            cells = [cell.strip() for cell in line.strip("| ").split(" | ")]
+            rows.setdefault(cells[0], cells)  # the summary table comes first
+    ours, even = rows["Suggestions (this method)"], rows["Evenly spaced along corridors"]
+    assert ours[1] == "4.0", "two corridors, two stop points each"
+    assert (ours[2], ours[3], ours[4]) == ("16", "16", "100.0%")
+    assert float(even[4].rstrip("%")) < 50
+    assert float(ours[6]) > float(even[6])
+    assert "Biggest hotspots by raw count" in rows
+    assert "Wrote" in out.getvalue()
+
+
+def test_it_refuses_silly_arguments(corridors):
+    with pytest.raises(CommandError, match="folds"):
+        call_command("backtest_suggestions", "--until", "2025-11-29", "--folds", "0", "--no-write")

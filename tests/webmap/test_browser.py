@@ -1,0 +1,433 @@
+"""End to end: /map/ in Debian's headless Chromium against the live server and real PostGIS.
+
+The layout is hand-laid: three operations inside the window (Ealing, Soho in Westminster,
+Shepherd's Bush in Hammersmith and Fulham) and one in Ealing seven months earlier, with
+tight clusters of seizures (15, 12 and 6 points) so the hotspot engine has something to find.
+"""
+
+import importlib.util
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.gis.geos import MultiPoint
+from django.core.management import call_command
+
+from ebikeops.areas.services import boroughs_assign_all
+from ebikeops.core.models import Role
+from ebikeops.operations.models import VehicleType
+from ebikeops.webmap.views import available_endpoints
+from tests import places
+from tests.factories import T0, ArrestFactory, OperationFactory, SeizureFactory, UserFactory
+
+from .mappage import (
+    apply_filters,
+    details,
+    generation,
+    layer_count,
+    log_in,
+    screen_point,
+    wait_until_loaded,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "map-pass-word-1"
+WINDOW = "?since=2025-11-01&until=2025-12-31"
+SECRET_FRAME = "FRAME-SECRET-4711"
+SECRET_NOTE = "NOTE-SECRET-rider-named"
+EALING_CLUSTER = places.EALING_BROADWAY
+
+HOTSPOTS_MISSING = "hotspots" not in available_endpoints() or importlib.util.find_spec("ebikeops.hotspots") is None
+
+
+def near(centre, index: int):
+    """Hand-laid cluster: a 4-wide grid with about 3 m between neighbours (test layout only)."""
+    return places.pt(centre.x + 0.00004 * (index % 4), centre.y + 0.00003 * (index // 4))
+
+
+@pytest.fixture
+def map_data(boroughs):
+    """Three operations in the window (15 + 12 + 6 seizures), one seven months earlier (3)."""
+    lead = UserFactory(username="sergeant", role=Role.OFFICER)
+    ealing = OperationFactory(
+        name="Operation Uxbridge Road",
+        lead_officer=lead,
+        started_at=T0,
+        location=places.UXBRIDGE_ROAD_EALING,
+        stop_points=MultiPoint(places.WEST_EALING, places.HANWELL_BROADWAY, places.ACTON_TOWN_HALL, srid=4326),
+        notes=SECRET_NOTE,
+    )
+    for i in range(15):
+        SeizureFactory(
+            operation=ealing,
+            point=near(EALING_CLUSTER, i),
+            seized_at=T0 + timedelta(minutes=10 + 5 * i),
+            vehicle_type=VehicleType.E_BIKE if i < 10 else VehicleType.E_SCOOTER,
+            frame_number=SECRET_FRAME,
+            notes=SECRET_NOTE,
+        )
+    ArrestFactory.create_batch(2, operation=ealing, point=EALING_CLUSTER)
+
+    soho = OperationFactory(
+        name="Operation Soho",
+        team="Westminster Town Centre Team",
+        lead_officer=lead,
+        started_at=T0 + timedelta(days=7),
+        location=places.LEICESTER_SQUARE,
+        stop_points=MultiPoint(places.DEAN_STREET, srid=4326),
+    )
+    for i in range(12):
+        SeizureFactory(
+            operation=soho,
+            point=near(places.DEAN_STREET, i),
+            seized_at=soho.started_at + timedelta(minutes=5 * i),
+            vehicle_type=VehicleType.E_SCOOTER,
+        )
+
+    green = OperationFactory(
+        name="Operation Green",
+        team="Hammersmith Team",
+        lead_officer=lead,
+        started_at=T0 + timedelta(days=14),
+        location=places.SHEPHERDS_BUSH_GREEN,
+    )
+    # Real data snaps locations to shared points: six seizures on one coordinate.
+    SeizureFactory.create_batch(6, operation=green, point=places.SHEPHERDS_BUSH_GREEN)
+
+    spring = OperationFactory(
+        name="Operation Last Spring",
+        lead_officer=lead,
+        started_at=T0 - timedelta(days=210),
+        location=places.WEST_EALING,
+    )
+    SeizureFactory.create_batch(3, operation=spring, point=places.WEST_EALING)
+    boroughs_assign_all()
+    return {"ealing": ealing, "soho": soho, "green": green, "spring": spring}
+
+
+@pytest.fixture
+def hotspots_computed(map_data):
+    """The hotspot engine's foreground job over the test's seizures."""
+    call_command("compute_hotspots")
+
+
+@pytest.fixture
+def corridors(boroughs):
+    """The shipped corridors (geodata/corridors.geojson): Uxbridge Road, the West End..."""
+    from ebikeops.areas.corridors import corridors_load
+
+    corridors_load(path=settings.CORRIDORS_FILE, approximate=True)
+
+
+@pytest.fixture
+def commander_user(db):
+    return UserFactory(username="chief", role=Role.COMMANDER, password=PASSWORD)
+
+
+@pytest.fixture
+def viewer(request, db):
+    return UserFactory(username="viewer", role=request.param, password=PASSWORD)
+
+
+def drawn(page, css_class: str) -> int:
+    return page.locator(f".{css_class}").count()
+
+
+def seizure_total(page) -> int:
+    return layer_count(page, "seizures")
+
+
+def test_it_sends_an_anonymous_visitor_to_log_in(live_server, page):
+    page.goto(live_server.url + "/map/")
+    assert page.url == live_server.url + "/accounts/login/?next=/map/"
+    assert page.locator("#login-form").is_visible()
+    assert page.locator("#map").count() == 0
+
+
+def test_it_draws_operations_filters_them_and_shows_their_totals(
+    map_data, commander_user, live_server, page, results_dir
+):
+    log_in(page, live_server.url, "chief", PASSWORD, path="/map/" + WINDOW)
+    wait_until_loaded(page, after=0)
+
+    # Everything in the window: three operations with four stop points, 33 seizures in
+    # three boroughs (counted by the server: the page is zoomed out).
+    assert layer_count(page, "boroughs") == 33
+    assert layer_count(page, "operations") == 3
+    assert drawn(page, "feature-operation") == 3
+    assert drawn(page, "feature-stop-point") == 4
+    assert page.get_attribute('.layer-toggle[data-layer="seizures"]', "data-mode") == "aggregate"
+    assert seizure_total(page) == 33
+    assert drawn(page, "feature-seizure-aggregate") == 3
+    assert page.get_attribute("#chart-time", "data-total") == "33"
+    assert page.get_attribute("#chart-time", "data-count") == "2", "November and December 2025"
+    assert page.get_attribute("#chart-weekhour", "data-total") == "33"
+    assert page.locator("#chart-time rect.bar").count() == 2
+    assert page.locator("#chart-weekhour rect.heat").count() == 7 * 24
+
+    # One borough: the map zooms to it, and with few seizures in view it draws their points.
+    apply_filters(page, borough="Westminster")
+    assert layer_count(page, "operations") == 1
+    assert drawn(page, "feature-operation") == 1
+    assert page.get_attribute('.layer-toggle[data-layer="seizures"]', "data-mode") == "points"
+    assert seizure_total(page) == 12
+    assert drawn(page, "feature-seizure") == 12
+    assert page.get_attribute("#chart-time", "data-total") == "12"
+    assert "borough=E09000033" in page.url, "the filter is kept in the address for sharing"
+
+    # A wider date range brings the spring operation back (all London: counts per borough).
+    apply_filters(page, borough="", since="2025-01-01")
+    assert page.get_attribute('.layer-toggle[data-layer="seizures"]', "data-mode") == "aggregate"
+    assert layer_count(page, "operations") == 4
+    assert seizure_total(page) == 36
+
+    # E-scooters only: the operations that seized one, and only those seizures.
+    apply_filters(page, vehicle_type="e_scooter")
+    assert layer_count(page, "operations") == 2
+    assert seizure_total(page) == 17
+    assert page.get_attribute("#chart-weekhour", "data-total") == "17"
+
+    # Back to the window, then click the Soho operation and read its totals.
+    apply_filters(page, vehicle_type="", since="2025-11-01", borough="Westminster")
+    x, y = screen_point(page, places.LEICESTER_SQUARE.x, places.LEICESTER_SQUARE.y)
+    page.mouse.click(x, y)
+    page.wait_for_selector('#details-body[data-kind="operation"]')
+    shown = details(page)
+    assert shown["_title"] == "Operation Soho"
+    assert shown["seizure_count"] == "12"
+    assert shown["e_scooter_count"] == "12"
+    assert shown["arrest_count"] == "0"
+    assert shown["team"] == "Westminster Town Centre Team"
+    assert page.get_attribute("#details-body .totals", "data-seizures") == "12"
+
+    page.screenshot(path=str(results_dir / "operations.png"))
+
+
+@pytest.mark.xfail(
+    HOTSPOTS_MISSING,
+    reason="the hotspot engine (issue 4: ebikeops.hotspots, GET /api/v1/hotspots/) is not installed yet",
+    strict=True,
+)
+def test_it_draws_hotspots_and_shows_their_statistics(
+    map_data, hotspots_computed, commander_user, live_server, page, results_dir
+):
+    log_in(page, live_server.url, "chief", PASSWORD, path="/map/" + WINDOW)
+    wait_until_loaded(page, after=0)
+
+    hotspots = layer_count(page, "hotspots")
+    assert hotspots is not None and hotspots >= 2, "the Ealing and Soho clusters are hotspots"
+    assert drawn(page, "feature-hotspot") == hotspots
+    assert layer_count(page, "operations") == 3
+
+    # Hide operations so nothing sits over the polygon, then click the Ealing hotspot.
+    page.uncheck('.layer-toggle[data-layer="operations"] input')
+    x, y = screen_point(page, EALING_CLUSTER.x + 0.00006, EALING_CLUSTER.y + 0.00004)
+    page.mouse.click(x, y)
+    page.wait_for_selector('#details-body[data-kind="hotspot"]')
+    shown = details(page)
+    assert shown["_title"].startswith("Hotspot")
+    assert shown["seizure_count"] == "15"
+    page.screenshot(path=str(results_dir / "hotspots.png"))
+
+    apply_filters(page, vehicle_type="e_scooter")
+    assert layer_count(page, "hotspots") != hotspots or drawn(page, "feature-hotspot") != hotspots
+
+
+def square(centre, half_side_deg: float) -> dict:
+    """A GeoJSON Polygon around `centre` (test layout only)."""
+    x, y, d = centre.x, centre.y, half_side_deg
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]],
+    }
+
+
+def contract_hotspots(url: str) -> dict:
+    """Hotspots as issue 4 specifies them (polygons, statistics, trend; parameters echoed).
+    Only e-scooters leaves the Ealing hotspot out."""
+    ealing = {
+        "type": "Feature",
+        "id": "hs-ealing",
+        "geometry": square(EALING_CLUSTER, 0.0004),
+        "properties": {
+            "key": "hs-ealing",
+            "seizure_count": 15,
+            "arrest_count": 2,
+            "area_m2": 4100.0,
+            "density": 3658.5,
+            "first_seizure_at": "2025-11-29T13:10:00Z",
+            "last_seizure_at": "2025-11-29T14:20:00Z",
+            "busiest_weekday": "Saturday",
+            "busiest_hour_band": "12:00-16:00",
+            "vehicle_mix": {"e_bike": 10, "e_scooter": 5},
+            "trend": "intensifying",
+        },
+    }
+    soho = {
+        "type": "Feature",
+        "id": "hs-soho",
+        "geometry": square(places.DEAN_STREET, 0.0004),
+        "properties": {
+            "key": "hs-soho",
+            "seizure_count": 12,
+            "arrest_count": 0,
+            "area_m2": 3900.0,
+            "density": 3076.9,
+            "vehicle_mix": {"e_scooter": 12},
+            "trend": "new",
+        },
+    }
+    features = [soho] if "vehicle_type=e_scooter" in url else [ealing, soho]
+    return {"type": "FeatureCollection", "parameters": {"eps_m": 50, "min_points": 5}, "features": features}
+
+
+CONTRACT_GISTAR = {
+    "type": "FeatureCollection",
+    "parameters": {"cell_m": 250},
+    "features": [
+        {
+            "type": "Feature",
+            "geometry": square(EALING_CLUSTER, 0.0015),
+            "properties": {"gi_bin": 3, "z": 4.2, "p": 0.00003},
+        },
+        {
+            "type": "Feature",
+            "geometry": square(places.DEAN_STREET, 0.0015),
+            "properties": {"gi_bin": 2, "z": 2.3, "p": 0.02},
+        },
+        {
+            "type": "Feature",
+            "geometry": square(places.WEST_EALING, 0.0015),
+            "properties": {"gi_bin": 0, "z": 0.1, "p": 0.9},
+        },
+    ],
+}
+
+
+def test_it_draws_hotspots_and_gistar_cells_as_the_hotspot_contract_describes_them(
+    map_data, commander_user, live_server, page, monkeypatch, results_dir
+):
+    """The page's hotspot and Gi* layers against answers shaped as issue 4's contract, served
+    by the browser itself (the engine is tested for real in the test above, once it exists)."""
+    from ebikeops.webmap import views
+
+    real = views.available_endpoints()
+    monkeypatch.setattr(
+        views,
+        "available_endpoints",
+        lambda: {**real, "hotspots": "/api/v1/hotspots/", "gistar": "/api/v1/hotspots/gistar/"},
+    )
+
+    def answer(route):
+        url = route.request.url
+        body = CONTRACT_GISTAR if "/gistar/" in url else contract_hotspots(url)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route(re.compile(r"/api/v1/hotspots/"), answer)
+    log_in(page, live_server.url, "chief", PASSWORD, path=f"/map/{WINDOW}&layers=boroughs,hotspots,gistar,operations")
+    wait_until_loaded(page, after=0)
+
+    assert layer_count(page, "hotspots") == 2
+    assert drawn(page, "feature-hotspot") == 2
+    assert layer_count(page, "gistar") == 2, "only significant cells are drawn"
+    assert drawn(page, "feature-gistar") == 2
+    assert page.locator("#legend").inner_text().count("Hotspot:") >= 2, "hotspots coloured by trend"
+
+    page.uncheck('.layer-toggle[data-layer="operations"] input')
+    page.uncheck('.layer-toggle[data-layer="gistar"] input')
+    x, y = screen_point(page, EALING_CLUSTER.x + 0.0002, EALING_CLUSTER.y + 0.0002)
+    page.mouse.click(x, y)
+    page.wait_for_selector('#details-body[data-kind="hotspot"]')
+    shown = details(page)
+    assert shown["_title"] == "Hotspot hs-ealing"
+    assert shown["seizure_count"] == "15"
+    assert shown["busiest_weekday"] == "Saturday"
+    assert shown["vehicle_mix"] == "E-bike: 10; E-scooter: 5"
+    assert page.get_attribute("#details-body .trend", "data-trend") == "intensifying"
+    page.screenshot(path=str(results_dir / "hotspots-contract.png"))
+
+    apply_filters(page, vehicle_type="e_scooter")
+    assert layer_count(page, "hotspots") == 1
+    assert drawn(page, "feature-hotspot") == 1
+
+
+@pytest.mark.parametrize(
+    ("viewer", "sees_sensitive"), [(Role.ANALYST, False), (Role.COMMANDER, True)], indirect=["viewer"]
+)
+def test_it_keeps_sensitive_fields_from_an_analysts_page(map_data, viewer, sees_sensitive, live_server, page):
+    bodies: list[tuple[str, str]] = []
+
+    def capture(route):
+        response = route.fetch()
+        bodies.append((route.request.url, response.text()))
+        route.fulfill(response=response)
+
+    page.route(re.compile(r"/api/v1/"), capture)
+    # Zoomed in on the Ealing cluster: seizure points (with every field the role may see).
+    view = f"{WINDOW}&zoom=17&lat={EALING_CLUSTER.y}&lon={EALING_CLUSTER.x}"
+    log_in(page, live_server.url, "viewer", PASSWORD, path="/map/" + view)
+    wait_until_loaded(page, after=0)
+    assert page.get_attribute('.layer-toggle[data-layer="seizures"]', "data-mode") == "points"
+    assert seizure_total(page) == 15
+    assert drawn(page, "feature-seizure") == 15
+    assert layer_count(page, "operations") == 3
+
+    x, y = screen_point(page, EALING_CLUSTER.x, EALING_CLUSTER.y)
+    page.mouse.click(x, y)
+    page.wait_for_selector('#details-body[data-kind="seizure"]')
+    shown = details(page)
+    assert shown["vehicle_type"] == "e_bike"
+
+    x, y = screen_point(page, places.UXBRIDGE_ROAD_EALING.x, places.UXBRIDGE_ROAD_EALING.y)
+    page.mouse.click(x, y)
+    page.wait_for_selector('#details-body[data-kind="operation"]')
+
+    api_text = "\n".join(text for _, text in bodies)
+    assert any("/api/v1/seizures/" in url for url, _ in bodies), "the page must read the public API"
+    html = page.content()
+    if sees_sensitive:
+        # The control: the same steps do show a commander the sensitive fields.
+        assert SECRET_FRAME in api_text and SECRET_NOTE in api_text
+        assert SECRET_NOTE in html
+    else:
+        for secret in ("frame_number", SECRET_FRAME, SECRET_NOTE, '"notes"'):
+            assert secret not in api_text, f"an analyst's page received {secret!r}"
+            assert secret not in html, f"an analyst's page shows {secret!r}"
+
+
+SATURDAY_AFTERNOON = "2025-12-13T14:00"  # two weeks after the Ealing operation
+
+
+def test_it_shows_deployment_suggestions_with_stop_points_windows_and_rationale(
+    map_data, corridors, commander_user, live_server, page, results_dir
+):
+    log_in(page, live_server.url, "chief", PASSWORD, path=f"/map/{WINDOW}&at={SATURDAY_AFTERNOON}")
+    wait_until_loaded(page, after=0)
+
+    suggestions = layer_count(page, "suggestions")
+    assert suggestions, page.inner_text("#s-message")
+    stops = drawn(page, "feature-suggestion-stop")
+    assert stops >= suggestions
+    assert drawn(page, "feature-suggestion-section") >= 1, "corridor suggestions draw their road section"
+
+    page.locator(".feature-suggestion-stop[title*='Uxbridge Road']").first.click()
+    page.wait_for_selector('#details-body[data-kind="suggestion"]')
+    assert "Uxbridge Road" in details(page)["_title"]
+    assert "seizures" in page.inner_text("#details-body .rationale")
+    windows = page.locator("#details-body ul.windows li").all_inner_texts()
+    assert windows and "Saturday" in windows[0], windows
+    assert page.locator("#details-body ol.stops li").count() >= 1
+
+    # A commander's shift plan for two teams in Westminster: at most two deployments.
+    before = generation(page)
+    page.select_option("#f-borough", label="Westminster")
+    page.fill("#s-teams", "2")
+    page.click("#s-plan")
+    wait_until_loaded(page, before)
+    assert page.get_attribute('.layer-toggle[data-layer="suggestions"]', "data-mode") == "plan"
+    planned = layer_count(page, "suggestions")
+    assert 1 <= planned <= 2, page.inner_text("#s-message")
+    page.screenshot(path=str(results_dir / "suggestions.png"))
