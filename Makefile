@@ -51,6 +51,7 @@ run: setup
 	  else echo "BOROUGHS_FILE $(BOROUGHS_FILE) not found: running without borough boundaries (see README)"; fi
 	$(MANAGE) load_corridors "$(CORRIDORS_FILE)"
 	$(MANAGE) load_demo --users
+	$(MANAGE) compute_hotspots
 	@bash scripts/serve.sh $(HOST) $(PORT)
 
 test: setup

@@ -4,11 +4,9 @@ set -euo pipefail
 cd /app/backend
 python manage.py migrate --no-input
 if [ -f "${BOROUGHS_FILE:-}" ]; then python manage.py load_boroughs "$BOROUGHS_FILE"; fi
-if [ -f "${CORRIDORS_FILE:-/app/geodata/corridors.geojson}" ] && python manage.py help load_corridors >/dev/null 2>&1; then
-  python manage.py load_corridors "${CORRIDORS_FILE:-/app/geodata/corridors.geojson}"
-fi
+python manage.py load_corridors "${CORRIDORS_FILE:-/app/geodata/corridors.geojson}"
 if [ "${LOAD_DEMO:-false}" = "true" ]; then
   python manage.py load_demo --users
-  python manage.py compute_hotspots || true
+  python manage.py compute_hotspots
 fi
 exec gunicorn config.wsgi --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-3}" --access-logfile -

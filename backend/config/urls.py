@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("ebikeops.areas.api.urls")),
     path("", include("ebikeops.sync.urls")),
     path("", include("ebikeops.planning.api.urls")),
+    path("hotspots/", include("ebikeops.hotspots.api.urls")),
 ]
 
 urlpatterns = [

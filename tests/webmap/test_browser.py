@@ -5,8 +5,6 @@ Shepherd's Bush in Hammersmith and Fulham) and one in Ealing seven months earlie
 tight clusters of seizures (15, 12 and 6 points) so the hotspot engine has something to find.
 """
 
-import importlib.util
-import json
 import re
 from datetime import timedelta
 
@@ -18,7 +16,6 @@ from django.core.management import call_command
 from ebikeops.areas.services import boroughs_assign_all
 from ebikeops.core.models import Role
 from ebikeops.operations.models import VehicleType
-from ebikeops.webmap.views import available_endpoints
 from tests import places
 from tests.factories import T0, ArrestFactory, OperationFactory, SeizureFactory, UserFactory
 
@@ -39,8 +36,6 @@ WINDOW = "?since=2025-11-01&until=2025-12-31"
 SECRET_FRAME = "FRAME-SECRET-4711"
 SECRET_NOTE = "NOTE-SECRET-rider-named"
 EALING_CLUSTER = places.EALING_BROADWAY
-
-HOTSPOTS_MISSING = "hotspots" not in available_endpoints() or importlib.util.find_spec("ebikeops.hotspots") is None
 
 
 def near(centre, index: int):
@@ -111,7 +106,7 @@ def map_data(boroughs):
 @pytest.fixture
 def hotspots_computed(map_data):
     """The hotspot engine's foreground job over the test's seizures."""
-    call_command("compute_hotspots")
+    call_command("compute_hotspots", "--since", "2025-11-01", "--until", "2025-12-31")
 
 
 @pytest.fixture
@@ -206,11 +201,6 @@ def test_it_draws_operations_filters_them_and_shows_their_totals(
     page.screenshot(path=str(results_dir / "operations.png"))
 
 
-@pytest.mark.xfail(
-    HOTSPOTS_MISSING,
-    reason="the hotspot engine (issue 4: ebikeops.hotspots, GET /api/v1/hotspots/) is not installed yet",
-    strict=True,
-)
 def test_it_draws_hotspots_and_shows_their_statistics(
     map_data, hotspots_computed, commander_user, live_server, page, results_dir
 ):
@@ -222,8 +212,9 @@ def test_it_draws_hotspots_and_shows_their_statistics(
     assert drawn(page, "feature-hotspot") == hotspots
     assert layer_count(page, "operations") == 3
 
-    # Hide operations so nothing sits over the polygon, then click the Ealing hotspot.
+    # Hide operations and seizure counts so nothing sits over the polygon, then click the Ealing hotspot.
     page.uncheck('.layer-toggle[data-layer="operations"] input')
+    page.uncheck('.layer-toggle[data-layer="seizures"] input')
     x, y = screen_point(page, EALING_CLUSTER.x + 0.00006, EALING_CLUSTER.y + 0.00004)
     page.mouse.click(x, y)
     page.wait_for_selector('#details-body[data-kind="hotspot"]')
@@ -236,122 +227,48 @@ def test_it_draws_hotspots_and_shows_their_statistics(
     assert layer_count(page, "hotspots") != hotspots or drawn(page, "feature-hotspot") != hotspots
 
 
-def square(centre, half_side_deg: float) -> dict:
-    """A GeoJSON Polygon around `centre` (test layout only)."""
-    x, y, d = centre.x, centre.y, half_side_deg
-    return {
-        "type": "Polygon",
-        "coordinates": [[[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]],
-    }
-
-
-def contract_hotspots(url: str) -> dict:
-    """Hotspots as issue 4 specifies them (polygons, statistics, trend; parameters echoed).
-    Only e-scooters leaves the Ealing hotspot out."""
-    ealing = {
-        "type": "Feature",
-        "id": "hs-ealing",
-        "geometry": square(EALING_CLUSTER, 0.0004),
-        "properties": {
-            "key": "hs-ealing",
-            "seizure_count": 15,
-            "arrest_count": 2,
-            "area_m2": 4100.0,
-            "density": 3658.5,
-            "first_seizure_at": "2025-11-29T13:10:00Z",
-            "last_seizure_at": "2025-11-29T14:20:00Z",
-            "busiest_weekday": "Saturday",
-            "busiest_hour_band": "12:00-16:00",
-            "vehicle_mix": {"e_bike": 10, "e_scooter": 5},
-            "trend": "intensifying",
-        },
-    }
-    soho = {
-        "type": "Feature",
-        "id": "hs-soho",
-        "geometry": square(places.DEAN_STREET, 0.0004),
-        "properties": {
-            "key": "hs-soho",
-            "seizure_count": 12,
-            "arrest_count": 0,
-            "area_m2": 3900.0,
-            "density": 3076.9,
-            "vehicle_mix": {"e_scooter": 12},
-            "trend": "new",
-        },
-    }
-    features = [soho] if "vehicle_type=e_scooter" in url else [ealing, soho]
-    return {"type": "FeatureCollection", "parameters": {"eps_m": 50, "min_points": 5}, "features": features}
-
-
-CONTRACT_GISTAR = {
-    "type": "FeatureCollection",
-    "parameters": {"cell_m": 250},
-    "features": [
-        {
-            "type": "Feature",
-            "geometry": square(EALING_CLUSTER, 0.0015),
-            "properties": {"gi_bin": 3, "z": 4.2, "p": 0.00003},
-        },
-        {
-            "type": "Feature",
-            "geometry": square(places.DEAN_STREET, 0.0015),
-            "properties": {"gi_bin": 2, "z": 2.3, "p": 0.02},
-        },
-        {
-            "type": "Feature",
-            "geometry": square(places.WEST_EALING, 0.0015),
-            "properties": {"gi_bin": 0, "z": 0.1, "p": 0.9},
-        },
-    ],
-}
-
-
-def test_it_draws_hotspots_and_gistar_cells_as_the_hotspot_contract_describes_them(
-    map_data, commander_user, live_server, page, monkeypatch, results_dir
+def test_it_draws_significant_gistar_cells_and_colours_hotspots_by_trend(
+    map_data, hotspots_computed, commander_user, live_server, page, results_dir
 ):
-    """The page's hotspot and Gi* layers against answers shaped as issue 4's contract, served
-    by the browser itself (the engine is tested for real in the test above, once it exists)."""
-    from ebikeops.webmap import views
+    """The Gi* and hotspot layers against the engine's own answers, as the page received them."""
+    answers: dict[str, dict] = {}
 
-    real = views.available_endpoints()
-    monkeypatch.setattr(
-        views,
-        "available_endpoints",
-        lambda: {**real, "hotspots": "/api/v1/hotspots/", "gistar": "/api/v1/hotspots/gistar/"},
-    )
+    def keep(response):
+        path = response.url.split("?")[0]
+        if path.endswith(("/api/v1/hotspots/", "/api/v1/hotspots/gistar/")) and response.ok:
+            answers["gistar" if path.endswith("/gistar/") else "hotspots"] = response.json()
 
-    def answer(route):
-        url = route.request.url
-        body = CONTRACT_GISTAR if "/gistar/" in url else contract_hotspots(url)
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
-
-    page.route(re.compile(r"/api/v1/hotspots/"), answer)
-    log_in(page, live_server.url, "chief", PASSWORD, path=f"/map/{WINDOW}&layers=boroughs,hotspots,gistar,operations")
+    page.on("response", keep)
+    log_in(page, live_server.url, "chief", PASSWORD, path=f"/map/{WINDOW}&layers=boroughs,hotspots,gistar")
     wait_until_loaded(page, after=0)
 
-    assert layer_count(page, "hotspots") == 2
-    assert drawn(page, "feature-hotspot") == 2
-    assert layer_count(page, "gistar") == 2, "only significant cells are drawn"
-    assert drawn(page, "feature-gistar") == 2
-    assert page.locator("#legend").inner_text().count("Hotspot:") >= 2, "hotspots coloured by trend"
+    cells = answers["gistar"]["features"]
+    significant = [cell for cell in cells if cell["properties"]["gi_bin"] != 0]
+    assert significant, "the Ealing and Soho clusters make significant Gi* cells"
+    assert len(significant) < len(cells), "background cells are in the answer but not drawn"
+    assert layer_count(page, "gistar") == len(significant)
+    assert drawn(page, "feature-gistar") == len(significant)
 
-    page.uncheck('.layer-toggle[data-layer="operations"] input')
+    hotspots = answers["hotspots"]["features"]
+    ealing = next(h for h in hotspots if h["properties"]["seizure_count"] == 15)
+    legend = page.locator("#legend").inner_text()
+    assert "Hotspot:" in legend, "hotspots are coloured by their trend category"
+
     page.uncheck('.layer-toggle[data-layer="gistar"] input')
-    x, y = screen_point(page, EALING_CLUSTER.x + 0.0002, EALING_CLUSTER.y + 0.0002)
-    page.mouse.click(x, y)
+    page.uncheck('.layer-toggle[data-layer="seizures"] input')
+    page.uncheck('.layer-toggle[data-layer="operations"] input')
+    lon, lat = ealing["properties"]["centroid"]["coordinates"]
+    page.mouse.click(*screen_point(page, lon, lat))
     page.wait_for_selector('#details-body[data-kind="hotspot"]')
     shown = details(page)
-    assert shown["_title"] == "Hotspot hs-ealing"
     assert shown["seizure_count"] == "15"
-    assert shown["busiest_weekday"] == "Saturday"
+    assert shown["busiest_weekday"] == "Saturday"  # 29 Nov 2025
     assert shown["vehicle_mix"] == "E-bike: 10; E-scooter: 5"
-    assert page.get_attribute("#details-body .trend", "data-trend") == "intensifying"
-    page.screenshot(path=str(results_dir / "hotspots-contract.png"))
-
-    apply_filters(page, vehicle_type="e_scooter")
-    assert layer_count(page, "hotspots") == 1
-    assert drawn(page, "feature-hotspot") == 1
+    trend = ealing["properties"]["trend_category"].removesuffix("_hot_spot")
+    if "cold" in trend:
+        trend = "cold"
+    assert page.get_attribute("#details-body .trend", "data-trend") == trend
+    page.screenshot(path=str(results_dir / "hotspots-gistar.png"))
 
 
 @pytest.mark.parametrize(
@@ -423,7 +340,8 @@ def test_it_shows_deployment_suggestions_with_stop_points_windows_and_rationale(
 
     # A commander's shift plan for two teams in Westminster: at most two deployments.
     before = generation(page)
-    page.select_option("#f-borough", label="Westminster")
+    page.select_option("#f-borough", label="Westminster")  # applies at once: wait for that refresh
+    before = wait_until_loaded(page, before)
     page.fill("#s-teams", "2")
     page.click("#s-plan")
     wait_until_loaded(page, before)

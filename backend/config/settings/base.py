@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ebikeops.planning",
     "ebikeops.demo",
     "ebikeops.webmap",
+    "ebikeops.hotspots",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +143,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "OffenceCategoryEnum": "ebikeops.operations.models.OffenceCategory",
+        "HotspotRunStatusEnum": "ebikeops.hotspots.models.RunStatus",
+        "OperationStatusEnum": "ebikeops.operations.models.OperationStatus",
     },
 }
 
@@ -183,6 +186,16 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", default="")
 # view holds more than MAP_MAX_POINTS of them; individual points otherwise.
 MAP_POINTS_MIN_ZOOM = int(env_number("MAP_POINTS_MIN_ZOOM", 12, int))
 MAP_MAX_POINTS = int(env_number("MAP_MAX_POINTS", 1000, int))
+
+# --- Hotspots (ebikeops.hotspots) ----------------------------------------------------------
+# Defaults of a hotspot run; every request may override them (see README, "Hotspots").
+HOTSPOT_EPS_M = env_number("HOTSPOT_EPS_M", 100.0)  # DBSCAN radius, metres
+HOTSPOT_MIN_POINTS = int(env_number("HOTSPOT_MIN_POINTS", 5, int))  # seizures within eps_m for a core place
+HOTSPOT_WINDOW_DAYS = env_number("HOTSPOT_WINDOW_DAYS", 365.0)  # default data window, ending now
+HOTSPOT_GISTAR_CELL_M = env_number("HOTSPOT_GISTAR_CELL_M", 250.0)  # Gi* grid cell side, metres
+HOTSPOT_BUFFER_M = env_number("HOTSPOT_BUFFER_M", 15.0)  # buffer around each hotspot's hull, metres
+# Answers of the hotspot endpoints are cached per run and query (runs never change once done).
+HOTSPOT_CACHE_SECONDS = int(env_number("HOTSPOT_CACHE_SECONDS", 3600, int))
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")
 CELERY_RESULT_BACKEND = None

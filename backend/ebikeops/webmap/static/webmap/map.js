@@ -561,9 +561,10 @@
       : "Seizure points in the current view.";
   }
 
-  // --- hotspots: polygons coloured by trend category, else significance, else density.
+  // --- hotspots (GET /api/v1/hotspots/, the HotspotFeature schema): polygons coloured by
+  // emerging-hotspot trend category, else Gi* significance, else density.
   function hotspotCategory(p) {
-    const raw = p.trend_category || p.category || p.emerging_category || (typeof p.trend === "string" ? p.trend : null);
+    const raw = p.trend_category || p.category;
     if (!raw) return null;
     const key = String(raw).toLowerCase().replace(/[\s-]+/g, "_").replace(/_?hot_?spot$/, "");
     if (key.includes("cold")) return "cold";
@@ -571,8 +572,7 @@
   }
 
   function hotspotBin(p) {
-    for (const key of ["gi_bin", "significance_bin", "bin"]) if (typeof p[key] === "number") return p[key];
-    return null;
+    return typeof p.gi_bin === "number" ? p.gi_bin : null;
   }
 
   let hotspotStyleMode = "density";
@@ -583,7 +583,7 @@
     const features = (body.features || []).filter((f) => f.geometry);
     layer.group.clearLayers();
     layer.run = Object.fromEntries(Object.entries(body).filter(([k]) => !["type", "features"].includes(k)));
-    const densities = features.map((f) => Number(f.properties.density) || 0).sort((a, b) => a - b);
+    const densities = features.map((f) => Number(f.properties.density_per_km2) || 0).sort((a, b) => a - b);
     const quantile = (v) => (densities.length ? densities.filter((d) => d <= v).length / densities.length : 0);
     hotspotCategories.clear();
     hotspotStyleMode = features.some((f) => hotspotCategory(f.properties)) ? "trend"
@@ -593,12 +593,12 @@
       let fill;
       if (hotspotStyleMode === "trend") fill = TREND_COLOURS[hotspotCategory(p)] || TREND_COLOURS.no_pattern;
       else if (hotspotStyleMode === "significance") fill = GI_COLOURS[hotspotBin(p)] || GI_COLOURS[0];
-      else fill = densityColour(quantile(Number(p.density) || 0));
+      else fill = densityColour(quantile(Number(p.density_per_km2) || 0));
       const style = { pane: "hotspots", color: "#67000d", weight: 2, fillColor: fill, fillOpacity: 0.55, className: "feature-hotspot" };
       const shape = L.geoJSON(feature, { style: () => style, pane: "hotspots" });
       shape.eachLayer((polygon) => polygon.on("add", () => {
         const element = polygon.getElement();
-        if (element) element.dataset.key = p.key ?? feature.id ?? "";
+        if (element) element.dataset.key = p.key ?? "";
       }));
       // A hotspot is a few hundred metres across: invisible at city zoom without a pin
       // (map.css hides pins once the polygons are big enough to click).
@@ -610,13 +610,13 @@
       item.on("click", (event) => {
         L.DomEvent.stopPropagation(event);
         highlight(polygon, { weight: 4, color: "#111" });
-        const title = `Hotspot ${p.key || feature.id || ""}`.trim();
+        const title = `Hotspot ${p.key || ""}`.trim();
         const trend = hotspotCategory(p);
         const extra = [];
         if (trend) extra.push(el("p", { class: "trend", "data-trend": trend, text: `Trend: ${humanise(trend)}` }));
         showDetails("hotspot", title, p, [
-          "key", "seizure_count", "arrest_count", "share", "area_m2", "density", "first_seizure_at", "first_seizure",
-          "last_seizure_at", "last_seizure", "busiest_weekday", "busiest_hour_band", "vehicle_mix", "trend", "category", "gi_bin", "z", "p",
+          "key", "rank", "seizure_count", "arrest_count", "share", "area_m2", "density_per_km2", "first_seizure_at",
+          "last_seizure_at", "busiest_weekday", "busiest_hour_band", "vehicle_mix", "gi_bin",
         ], extra);
       });
       item.bindTooltip(`${p.seizure_count ?? "?"} seizures`, { sticky: true });
@@ -710,8 +710,7 @@
     const request = suggestionRequest();
     const body = await getJSON(request.path, request.params, signal);
     layer.group.clearLayers();
-    // Tolerates a FeatureCollection nested in `features` (a serializer's many=True output).
-    const features = Array.isArray(body.features) ? body.features : (body.features && body.features.features) || [];
+    const features = body.features || [];
     let stops = 0;
     features.forEach((feature, index) => {
       const p = feature.properties;

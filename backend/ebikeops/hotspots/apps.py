@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class HotspotsConfig(AppConfig):
+    name = "ebikeops.hotspots"
+    label = "hotspots"
+    verbose_name = "Hotspots"
