@@ -6,10 +6,9 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 from django.core import checks
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from ebikeops.webmap.checks import LEAFLET_FILES
-from ebikeops.webmap.views import available_endpoints
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,27 +77,14 @@ def test_it_loads_nothing_from_another_host(client):
     assert external == [], "the map must work on a closed network: serve every asset from /static/"
 
 
-def test_it_tells_the_page_only_the_endpoints_this_deployment_serves(client):
+def test_it_tells_the_page_the_public_endpoints_it_reads_and_each_one_resolves(client):
     client.force_login(UserFactory(username="co", role="commander"))
     api = map_config(client.get("/map/"))["api"]
     assert api["boroughs"] == "/api/v1/boroughs/"
-    assert api["operations"] == "/api/v1/operations/"
-    assert api["seizures"] == "/api/v1/seizures/"
-    assert api == available_endpoints()
+    assert api["summaries"] == "/api/v1/summaries/"
     for path in api.values():
         assert path.startswith("/api/v1/"), "the page reads the public API only"
-
-
-def test_it_disables_the_toggle_of_a_layer_whose_endpoint_is_missing(client, monkeypatch):
-    monkeypatch.setattr(
-        "ebikeops.webmap.views.available_endpoints",
-        lambda: {"boroughs": "/api/v1/boroughs/", "operations": "/api/v1/operations/", "seizures": "/api/v1/seizures/"},
-    )
-    client.force_login(UserFactory(username="co", role="commander"))
-    html = client.get("/map/").content.decode()
-    toggle = re.search(r'<label class="layer-toggle" data-layer="hotspots"[^>]*>\s*<input[^>]*>', html).group(0)
-    assert 'data-available="false"' in toggle
-    assert "disabled" in toggle
+        resolve(path)  # Resolver404 when a route moved without the page
 
 
 def test_it_passes_no_tile_url_unless_one_is_configured(client, settings):

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "ebikeops.operations",
     "ebikeops.sync",
     "ebikeops.planning",
+    "ebikeops.reporting",
     "ebikeops.demo",
     "ebikeops.webmap",
     "ebikeops.hotspots",
@@ -196,6 +197,17 @@ HOTSPOT_GISTAR_CELL_M = env_number("HOTSPOT_GISTAR_CELL_M", 250.0)  # Gi* grid c
 HOTSPOT_BUFFER_M = env_number("HOTSPOT_BUFFER_M", 15.0)  # buffer around each hotspot's hull, metres
 # Answers of the hotspot endpoints are cached per run and query (runs never change once done).
 HOTSPOT_CACHE_SECONDS = int(env_number("HOTSPOT_CACHE_SECONDS", 3600, int))
+
+# --- Summaries, exports, layers, tiles (ebikeops.reporting) --------------------------------
+# A map layer (/api/v1/layers/...) holds at most this many features (`truncated` says so).
+REPORTING_LAYER_MAX_FEATURES = int(env_number("REPORTING_LAYER_MAX_FEATURES", 10_000, int))
+# Exports read this many rows per round trip of their server-side cursor.
+REPORTING_EXPORT_CHUNK_ROWS = int(env_number("REPORTING_EXPORT_CHUNK_ROWS", 2_000, int))
+# Vector tiles: seconds a client may reuse a tile before revalidating it (ETag -> 304); a tile
+# with more seizures than this holds counts per cell instead of points; no tiles beyond the zoom.
+REPORTING_TILE_MAX_AGE = int(env_number("REPORTING_TILE_MAX_AGE", 60, int))
+REPORTING_TILE_MAX_POINTS = int(env_number("REPORTING_TILE_MAX_POINTS", 5_000, int))
+REPORTING_TILE_MAX_ZOOM = int(env_number("REPORTING_TILE_MAX_ZOOM", 22, int))
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")
 CELERY_RESULT_BACKEND = None

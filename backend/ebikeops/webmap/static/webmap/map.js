@@ -16,7 +16,6 @@
   const config = JSON.parse(document.getElementById("map-config").textContent);
   const API = config.api;
   const LONDON_TZ = "Europe/London";
-  const MAX_CHART_ROWS = 20000; // browser-side counting fallback (see loadCharts)
   const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
   const VEHICLE_COLOURS = {
     e_bike: "#d7301f",
@@ -78,10 +77,6 @@
     timeZone: LONDON_TZ, weekday: "short", day: "numeric", month: "short", year: "numeric",
     hour: "2-digit", minute: "2-digit",
   });
-  const partsFormat = new Intl.DateTimeFormat("en-GB", {
-    timeZone: LONDON_TZ, weekday: "short", hour: "2-digit", hourCycle: "h23", year: "numeric", month: "2-digit",
-  });
-
   function formatValue(key, value) {
     if (value === null || value === undefined || value === "") return "—";
     if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)) {
@@ -99,17 +94,6 @@
       return Object.entries(value).map(([k, v]) => `${config.vehicleTypes[k] || humanise(k)}: ${formatValue(k, v)}`).join("; ");
     }
     return String(value);
-  }
-
-  /** London weekday (0 = Monday), hour (0-23) and month key (YYYY-MM) of an ISO timestamp. */
-  function londonParts(iso) {
-    const parts = {};
-    for (const part of partsFormat.formatToParts(new Date(iso))) parts[part.type] = part.value;
-    return {
-      weekday: WEEKDAYS.indexOf(parts.weekday),
-      hour: Number(parts.hour) % 24,
-      month: `${parts.year}-${parts.month}`,
-    };
   }
 
   function isoDay(date) {
@@ -453,50 +437,17 @@
       .map((v) => v.toFixed(5)).join(",");
   }
 
+  /** Seizures per borough (GSS code -> count): one grouped query of the summaries endpoint. */
   async function boroughCounts(params, signal) {
-    // One grouped query when the summaries endpoint exists; otherwise the database counts
-    // each borough (`count` of a one-row page), never a transfer of the points themselves.
-    if (API.summaries) {
-      try {
-        const body = await getJSON(API.summaries, { ...params, group_by: "borough" }, signal);
-        const rows = summaryRows(body);
-        const counts = new Map();
-        for (const row of rows) {
-          const code = boroughCode(groupValue(row, "borough"));
-          if (code) counts.set(code, (counts.get(code) || 0) + seizureCount(row));
-        }
-        if (!rows.length || counts.size) return counts; // rows none of which name a borough: counted below
-      } catch (error) {
-        if (error.name === "AbortError" || (error instanceof HttpError && error.status >= 500)) throw error;
-      }
-    }
-    const wanted = params.borough ? boroughFeatures.filter((f) => f.id === params.borough) : boroughFeatures;
+    const body = await getJSON(API.summaries, { ...params, group_by: "borough" }, signal);
     const counts = new Map();
-    const queue = [...wanted];
-    async function worker() {
-      while (queue.length) {
-        const feature = queue.shift();
-        const body = await getJSON(API.seizures, { ...params, borough: feature.id, page_size: 1 }, signal);
-        counts.set(String(feature.id), body.count || 0);
-      }
-    }
-    await Promise.all([worker(), worker(), worker(), worker()]);
+    for (const group of body.groups) if (group.borough) counts.set(group.borough.gss_code, group.seizures.total);
     return counts;
-  }
-
-  function boroughCode(value) {
-    if (value === null || value === undefined) return null;
-    if (typeof value === "object") value = value.gss_code || value.code || value.id || value.name;
-    const text = String(value);
-    if (boroughCentres.has(text)) return text;
-    const match = boroughFeatures.find((f) => f.properties.name.toLowerCase() === text.toLowerCase());
-    return match ? String(match.id) : null;
   }
 
   async function loadSeizures(layer, signal) {
     const params = apiFilters(readFilters());
     if (!boroughFeatures.length && API.boroughs) await boroughsReady;
-    const path = API.seizureLayer || API.seizures;
     const inView = { ...params, bbox: bboxParam() };
     let pointsInView = null;
     if (map.getZoom() >= config.pointsMinZoom) {
@@ -536,7 +487,8 @@
         : `${pointsInView} seizures in view: counted per borough; zoom in further to see points.`;
       return;
     }
-    const { features, count } = await getFeatures(path, { ...inView, page_size: config.maxPoints }, signal, config.maxPoints);
+    // The map layer endpoint: the whole FeatureCollection built by PostgreSQL in one query.
+    const { features, count } = await getFeatures(API.seizureLayer, { ...inView, limit: config.maxPoints }, signal, config.maxPoints);
     layer.group.clearLayers();
     for (const feature of features) {
       if (!feature.geometry) continue;
@@ -775,82 +727,19 @@
 
   // ------------------------------------------------------------------ charts
 
-  function summaryRows(body) {
-    if (Array.isArray(body)) return body;
-    for (const key of ["results", "groups", "rows", "data"]) if (Array.isArray(body && body[key])) return body[key];
-    return [];
-  }
-
-  function groupValue(row, name) {
-    if (row.group && typeof row.group === "object" && name in row.group) return row.group[name];
-    return row[name];
-  }
-
-  function seizureCount(row) {
-    const source = row.counts || row;
-    for (const key of ["seizure_count", "seizures", "count"]) {
-      const value = source[key];
-      if (typeof value === "number") return value;
-      if (value && typeof value === "object" && typeof value.total === "number") return value.total;
-    }
-    return 0;
-  }
-
-  /** Monthly and weekday x hour counts for the filter: from the summaries endpoint where it
-   * has the grouping, otherwise counted in the browser from the seizures' timestamps. */
+  /** Monthly and weekday x hour counts for the filter: two grouped queries of the summaries
+   * endpoint (London time, as the server groups them). */
   async function loadCharts(signal) {
     const params = apiFilters(readFilters());
-    let months = null;
-    let weekHour = null;
-    if (API.summaries) {
-      try {
-        const body = await getJSON(API.summaries, { ...params, group_by: "month" }, signal);
-        const rows = summaryRows(body);
-        if (rows.some((row) => !/^\d{4}-\d{2}/.test(String(groupValue(row, "month"))))) throw new Error("unknown summary shape");
-        months = new Map(rows.map((row) => [String(groupValue(row, "month")).slice(0, 7), seizureCount(row)]));
-      } catch (error) {
-        if (error.name === "AbortError") throw error;
-      }
-      try {
-        const body = await getJSON(API.summaries, { ...params, group_by: "weekday,hour" }, signal);
-        weekHour = Array.from({ length: 7 }, () => new Array(24).fill(0));
-        for (const row of summaryRows(body)) {
-          const day = weekdayIndex(groupValue(row, "weekday"));
-          const hour = Number(groupValue(row, "hour"));
-          if (!(day >= 0 && day < 7 && hour >= 0 && hour < 24)) throw new Error("unknown summary shape");
-          weekHour[day][hour] += seizureCount(row);
-        }
-      } catch (error) {
-        if (error.name === "AbortError") throw error;
-        weekHour = null;
-      }
-    }
-    const notes = { time: "Counted by the server.", weekHour: "Counted by the server (London time)." };
-    if (!months || !weekHour) {
-      const { features, count } = await getFeatures(API.seizures, { ...params, page_size: 1000 }, signal, MAX_CHART_ROWS);
-      const local = features.map((f) => londonParts(f.properties.seized_at));
-      const capped = count > features.length ? ` (first ${features.length} of ${count})` : "";
-      if (!months) {
-        months = new Map();
-        for (const part of local) months.set(part.month, (months.get(part.month) || 0) + 1);
-        notes.time = `Counted in the browser from ${features.length} seizures${capped}.`;
-      }
-      if (!weekHour) {
-        weekHour = Array.from({ length: 7 }, () => new Array(24).fill(0));
-        for (const part of local) if (part.weekday >= 0) weekHour[part.weekday][part.hour] += 1;
-        notes.weekHour = `Counted in the browser from ${features.length} seizures${capped} (London time).`;
-      }
-    }
+    const [byMonth, byWeekHour] = await Promise.all([
+      getJSON(API.summaries, { ...params, group_by: "month" }, signal),
+      getJSON(API.summaries, { ...params, group_by: "weekday,hour" }, signal),
+    ]);
+    const months = new Map(byMonth.groups.map((group) => [group.month, group.seizures.total]));
+    const weekHour = Array.from({ length: 7 }, () => new Array(24).fill(0));
+    for (const group of byWeekHour.groups) weekHour[group.weekday - 1][group.hour] += group.seizures.total; // ISO 1 = Monday
     drawTimeChart(fillMonths(months, readFilters()));
     drawWeekHourChart(weekHour);
-    document.getElementById("chart-time-note").textContent = notes.time;
-    document.getElementById("chart-weekhour-note").textContent = notes.weekHour;
-  }
-
-  function weekdayIndex(value) {
-    if (typeof value === "number") return value >= 1 && value <= 7 ? value - 1 : value; // ISO 1 = Monday
-    const text = String(value || "").slice(0, 3).toLowerCase();
-    return WEEKDAYS.findIndex((day) => day.toLowerCase() === text);
   }
 
   /** Every month of the filter's range, zero where nothing was seized, in order. */
