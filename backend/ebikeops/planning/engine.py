@@ -557,11 +557,13 @@ def rationale(candidate: Candidate, *, params: SuggestionParams, at: datetime, w
     sentences = [parts[0]]
     hours = ""
     if candidate.time_factor != 1.0:
-        hours = (
-            f"{candidate.in_hours:.0%} of them in the hours asked about"
-            if candidate.in_hours
-            else "none of them in the hours asked about"
-        )
+        if not candidate.in_hours:
+            share = "none"
+        elif candidate.in_hours < 0.005:  # decayed weights: a few old seizures round to "0%"
+            share = "under 1%"
+        else:
+            share = f"{candidate.in_hours:.0%}"
+        hours = f"{share} of them in the hours asked about"
     last = max((s.last_operation_at for s in candidate.stops if s.last_operation_at), default=None)
     if last is None:
         visit = f"no operation here in the last {describe_window(lookback_days(params))}"
