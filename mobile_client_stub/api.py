@@ -88,5 +88,12 @@ class Api:
         version = int(etag) if etag.isdigit() else int(feature["properties"]["version"])
         return feature, version
 
-    def suggestions(self, *, lon: float, lat: float, radius_m: float) -> Any:
-        return self.request("GET", "/api/v1/suggestions/", params={"lon": lon, "lat": lat, "radius_m": radius_m}).json()
+    def suggestions(self, *, lon: float, lat: float, radius_m: float, at: str | None = None, hours: int | None = None):
+        params = {"lon": lon, "lat": lat, "radius_m": radius_m, "at": at, "hours": hours}
+        params = {k: v for k, v in params.items() if v is not None}
+        return self.request("GET", "/api/v1/suggestions/", params=params).json()
+
+    def bundle(self, **params: Any) -> dict[str, Any]:
+        """The next shift's suggestions, compact, to keep for when there is no signal."""
+        params = {k: v for k, v in params.items() if v is not None}
+        return self.request("GET", "/api/v1/suggestions/bundle/", params=params).json()

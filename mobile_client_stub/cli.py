@@ -8,6 +8,7 @@ when the options are not given; `login` remembers the server and token in the qu
 
 import argparse
 import json
+import math
 import mimetypes
 import os
 import sys
@@ -346,35 +347,129 @@ def cmd_resolve(client: Client) -> int:
     return client.after_action()
 
 
-def cmd_suggestions(client: Client) -> int:
+BUNDLE_KEY = "suggestion_bundle"
+
+
+def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance (haversine): enough to pick suggestions near the officer offline."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+
+
+def _window_text(window: Any) -> str:
+    """A time window as the API gives it (an object) or as the bundle keeps it (a label)."""
+    if isinstance(window, dict):
+        return f"{window.get('label')} ({window.get('count')} seizures)"
+    return str(window)
+
+
+def _show_suggestions(client: Client, features: list[dict[str, Any]]) -> None:
+    for feature in features:
+        p = feature.get("properties") or {}
+        client.say(f"{p.get('rank', '?')}. {p.get('title', 'Suggestion')} ({p.get('kind', '')})")
+        if p.get("rationale"):
+            client.say(f"   {p['rationale']}")
+        windows = [_window_text(w) for w in p.get("time_windows") or []]
+        if windows:
+            client.say(f"   When: {'; '.join(windows)}")
+        for stop in p.get("stops") or []:
+            share = stop.get("expected_share")
+            share_text = f", {share:.0%} of the demand" if isinstance(share, int | float) else ""
+            client.say(
+                f"   Stop {stop.get('number')}: {stop.get('lon')}, {stop.get('lat')} "
+                f"(stay {stop.get('dwell_minutes')} min{share_text})"
+            )
+
+
+def _kept_bundle(client: Client) -> dict[str, Any] | None:
+    raw = client.queue.get_setting(BUNDLE_KEY)
+    return json.loads(raw) if raw else None
+
+
+def cmd_bundle(client: Client) -> int:
+    """Fetch the next shift's suggestions and keep them in the queue file for offline use."""
     a = client.args
+    if not a.borough and (a.lon is None or a.lat is None):
+        raise UsageError("Give --borough, or --lon and --lat (with --radius-m).")
     api = client.api()
     try:
-        answer = api.suggestions(lon=a.lon, lat=a.lat, radius_m=a.radius_m)
+        bundle = api.bundle(
+            borough=a.borough,
+            lon=None if a.borough else a.lon,
+            lat=None if a.borough else a.lat,
+            radius_m=None if a.borough else a.radius_m,
+            start=a.start,
+            end=a.end,
+        )
+    except ApiError as exc:
+        client.say(f"The server refused: {exc}")
+        return EXIT_ERROR
+    except Transient as exc:
+        kept = _kept_bundle(client)
+        still = f"; the bundle kept at {kept['bundle']['generated_at']} stays" if kept else ""
+        client.say(f"Could not reach the server ({exc}){still}.")
+        return EXIT_WAITING
+    finally:
+        api.close()
+    client.queue.set_setting(BUNDLE_KEY, json.dumps(bundle))
+    meta = bundle["bundle"]
+    client.say(
+        f"Kept {len(bundle['features'])} suggestions for offline use, "
+        f"for {meta['valid_from']} to {meta['valid_until']}."
+    )
+    if not bundle["features"] and meta.get("message"):
+        client.say(meta["message"])
+    _show_suggestions(client, bundle["features"])
+    return EXIT_OK
+
+
+def _suggestions_offline(client: Client, reason: str) -> int:
+    """Suggestions near the point from the kept bundle: any of their stops within the radius."""
+    a = client.args
+    bundle = _kept_bundle(client)
+    if bundle is None:
+        client.say(f"{reason}; no bundle is kept: run `bundle` while there is signal.")
+        return EXIT_ERROR
+    meta = bundle["bundle"]
+    when = datetime.fromisoformat(a.at) if a.at else datetime.now(UTC)
+    kept_at, valid = meta["generated_at"], f"{meta['valid_from']} to {meta['valid_until']}"
+    client.say(f"{reason}: from the bundle kept at {kept_at}, for {valid}.")
+    if not datetime.fromisoformat(meta["valid_from"]) <= when < datetime.fromisoformat(meta["valid_until"]):
+        client.say("Note: that bundle is for another time; fetch a new one when there is signal.")
+    near = [
+        feature
+        for feature in bundle["features"]
+        if any(
+            _distance_m(a.lon, a.lat, stop["lon"], stop["lat"]) <= a.radius_m for stop in feature["properties"]["stops"]
+        )
+    ]
+    if not near:
+        client.say(f"No kept suggestion has a stop point within {a.radius_m:g} m of here.")
+    _show_suggestions(client, near)
+    return EXIT_OK
+
+
+def cmd_suggestions(client: Client) -> int:
+    a = client.args
+    if a.offline:
+        return _suggestions_offline(client, "Offline")
+    api = client.api()
+    try:
+        answer = api.suggestions(lon=a.lon, lat=a.lat, radius_m=a.radius_m, at=a.at, hours=a.hours)
     except ApiError as exc:
         if exc.status == 404:
-            client.say("Deployment suggestions are not available on this server yet.")
+            client.say("Deployment suggestions are not available on this server.")
             return EXIT_OK
         client.say(f"The server refused: {exc}")
         return EXIT_ERROR
     except Transient as exc:
-        client.say(f"Could not reach the server ({exc}); suggestions need a connection.")
-        return EXIT_ERROR
+        return _suggestions_offline(client, f"No connection ({exc})")
     finally:
         api.close()
-    features = answer.get("features") if isinstance(answer, dict) else None
-    while isinstance(features, dict):  # tolerate a FeatureCollection nested under `features`
-        features = features.get("features")
-    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
-        client.say(json.dumps(answer, indent=2))
-        return EXIT_OK
-    if not features:
-        client.say(answer.get("message") or "No suggestions near here.")
-    for index, feature in enumerate(features, 1):
-        coordinates = (feature.get("geometry") or {}).get("coordinates")
-        properties = feature.get("properties") or {}
-        summary = ", ".join(f"{k}={v}" for k, v in properties.items() if not isinstance(v, dict | list))
-        client.say(f"{index}. {coordinates}: {summary}")
+    if answer.get("message"):
+        client.say(answer["message"])
+    _show_suggestions(client, answer["features"])
     return EXIT_OK
 
 
@@ -505,10 +600,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("seq", type=int)
     sub.add_argument("--discard", action="store_true", help="drop the change instead")
 
-    sub = command("suggestions", cmd_suggestions, "nearby deployment suggestions (online)")
+    sub = command("suggestions", cmd_suggestions, "deployment suggestions near a point (from the kept bundle offline)")
     sub.add_argument("--lon", type=float, required=True)
     sub.add_argument("--lat", type=float, required=True)
     sub.add_argument("--radius-m", type=float, default=2000.0)
+    sub.add_argument("--at", type=_time, help="the time to deploy (default now)")
+    sub.add_argument("--hours", type=int, help="how long from --at (server default 4)")
+    sub.add_argument("--offline", action="store_true", help="use the kept bundle without asking the server")
+
+    sub = command("bundle", cmd_bundle, "fetch the next shift's suggestions and keep them for offline use")
+    sub.add_argument("--borough", help="borough name or GSS code")
+    sub.add_argument("--lon", type=float)
+    sub.add_argument("--lat", type=float)
+    sub.add_argument("--radius-m", type=float, default=3000.0)
+    sub.add_argument("--start", type=_time, help="shift start (default now)")
+    sub.add_argument("--end", type=_time, help="shift end (default 8 hours after start)")
     return parser
 
 
