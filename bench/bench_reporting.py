@@ -600,6 +600,8 @@ def report(results: dict) -> str:
     layer = results["layer"]
     summary = results["summary"]
     lines = [
+        "## Reporting",
+        "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/bench_reporting.py` on: {machine()}.",
         f"Data: {SPEC['seizures']:,} seizures, {SPEC['operations']:,} operations and {SPEC['arrests']:,} arrests "
         "over two years across London, in the scratch database "

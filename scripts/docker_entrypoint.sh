@@ -9,4 +9,6 @@ if [ "${LOAD_DEMO:-false}" = "true" ]; then
   python manage.py load_demo --users
   python manage.py compute_hotspots
 fi
-exec gunicorn config.wsgi --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-3}" --access-logfile -
+# Threaded workers, so long streamed exports are not cut by the worker timeout (see scripts/serve.sh).
+exec gunicorn config.wsgi --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" \
+  --worker-class gthread --threads "${GUNICORN_THREADS:-4}" --access-logfile -

@@ -9,4 +9,7 @@ export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-*}"
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 echo "ebike-ops on http://127.0.0.1:${port}/ (map /map/, API docs /api/docs/)"
-../.venv/bin/gunicorn config.wsgi --bind "${host}:${port}" --workers 3 --access-logfile -
+# Threaded workers: the worker's heartbeat runs beside its request threads, so a long
+# streamed export is not cut by gunicorn's --timeout (a sync worker's would be, at 30 s).
+../.venv/bin/gunicorn config.wsgi --bind "${host}:${port}" --workers 2 --worker-class gthread --threads 4 \
+  --access-logfile -

@@ -14,6 +14,7 @@ API_ENDPOINTS = {
     "operations": "/api/v1/operations/",
     "seizures": "/api/v1/seizures/",
     "seizureLayer": "/api/v1/layers/seizures/",
+    "operationLayer": "/api/v1/layers/operations/",
     "hotspots": "/api/v1/hotspots/",
     "gistar": "/api/v1/hotspots/gistar/",
     "recompute": "/api/v1/hotspots/recompute/",

@@ -385,9 +385,10 @@
   // --- operations with their stop points.
   async function loadOperations(layer, signal) {
     const filters = readFilters();
-    const params = { ...apiFilters(filters), page_size: 1000 };
+    const params = { ...apiFilters(filters), limit: 5000 };
     delete params.vehicle_type; // operations have no vehicle type; filtered below by what they seized
-    const { features } = await getFeatures(API.operations, params, signal, 5000);
+    // The operations map layer: the list's features, built by PostgreSQL in one query.
+    const { features } = await getFeatures(API.operationLayer, params, signal, 5000);
     layer.group.clearLayers();
     let drawn = 0;
     let stops = 0;
@@ -528,6 +529,7 @@
   }
 
   let hotspotStyleMode = "density";
+  const hotspotNote = document.getElementById("hotspot-note");
   const hotspotCategories = new Set();
 
   async function loadHotspots(layer, signal) {
@@ -576,6 +578,17 @@
       if (hotspotStyleMode === "trend") hotspotCategories.add(hotspotCategory(p) in TREND_COLOURS ? hotspotCategory(p) : "no_pattern");
     }
     setCount("hotspots", features.length);
+    // Runs are computed for given filters: say so when none answers these, or when the
+    // closest run covers other dates, rather than showing an unexplained empty layer.
+    const run = body.run;
+    let note = "";
+    if (!features.length && body.detail) {
+      const who = config.canRecompute ? "Press Recompute hotspots to compute them." : "A commander can compute them.";
+      note = body.detail.replace(/; a commander can POST .*$/, `. ${who}`);
+    } else if (run && !body.window_matches) {
+      note = `From the run over ${run.window.since.slice(0, 10)} to ${run.window.until.slice(0, 10)}, the closest to the dates asked for.`;
+    }
+    hotspotNote.textContent = note;
     renderLegend();
   }
 
@@ -922,13 +935,12 @@
         });
         const body = await response.json().catch(() => ({}));
         if (!response.ok) throw new HttpError(response.status, body);
-        const job = body.job_url || body.url || body.status_url || response.headers.get("Location");
-        for (let i = 0; job && i < 120; i += 1) {
+        // 202 with the job (HotspotJob): poll it until the worker has finished the run.
+        for (let i = 0; i < 120; i += 1) {
           await new Promise((resolve) => setTimeout(resolve, 1000));
-          const state = await getJSON(job);
-          const text = String(state.status || state.state || "").toLowerCase();
-          if (["done", "finished", "succeeded", "success", "completed", "complete"].includes(text)) break;
-          if (["failed", "failure", "error"].includes(text)) throw new Error(state.error || "recompute failed");
+          const job = await getJSON(body.job_url);
+          if (job.status === "completed") break;
+          if (job.status === "failed") throw new Error(job.error || "recompute failed");
         }
         refreshLayer(LAYERS.hotspots);
         refreshLayer(LAYERS.gistar);
