@@ -25,7 +25,7 @@ class Transient(Exception):
         self.retry_after = retry_after
 
 
-RETRYABLE_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}
+RETRYABLE_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 
 
 def _body(response: httpx.Response) -> Any:
@@ -59,7 +59,11 @@ class Api:
             response = self.client.request(method, path, **kwargs)
         except httpx.TransportError as exc:  # connect/read/write errors, timeouts, cut connections
             raise Transient(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
-        if response.status_code in RETRYABLE_STATUSES:
+        # 409 is "try again" only while the first request with the same Idempotency-Key is
+        # still being processed (it carries Retry-After); otherwise it is a lasting conflict,
+        # such as a photo id already used for other bytes.
+        in_flight = response.status_code == 409 and "Retry-After" in response.headers
+        if response.status_code in RETRYABLE_STATUSES or in_flight:
             raise Transient(f"HTTP {response.status_code}", retry_after=_retry_after(response))
         if response.status_code >= 400:
             raise ApiError(response.status_code, _body(response))

@@ -379,3 +379,20 @@ def _no_proxy_env(monkeypatch):
     """httpx honours HTTP(S)_PROXY; the tests talk to 127.0.0.1 directly."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
+
+
+def test_a_photo_id_reused_for_other_bytes_is_a_refusal_not_a_retry(live_server, officer, media_root):
+    """409 without Retry-After (a lasting conflict) must not be retried for ever; 409 with
+    Retry-After (the same Idempotency-Key still in flight) is. Against the real server."""
+    from mobile_client_stub.api import Api, ApiError
+    from tests.factories import OperationFactory, SeizureFactory
+
+    seizure = SeizureFactory(operation=OperationFactory(lead_officer=officer), created_by=officer)
+    api = Api(live_server.url, officer.auth_token.key)
+    photo_id = str(uuid.uuid4())
+    first = dict(seizure_id=str(seizure.pk), photo_id=photo_id, filename="a.png", content_type="image/png")
+    api.upload_photo(**first, content=images.png(shade=1))
+    with pytest.raises(ApiError) as refused:
+        api.upload_photo(**first, content=images.png(shade=2))
+    assert refused.value.status == 409
+    api.close()
