@@ -10,6 +10,7 @@ from ebikeops.hotspots.models import HotspotRun, RunStatus
 from ebikeops.hotspots.services import hotspots_compute
 from tests import places
 from tests.factories import T0
+from tests.reporting.rfc7946 import feature_collection_problems
 
 from .conftest import EPS_M, MIN_POINTS, SINCE, UNTIL, lay, window
 
@@ -99,6 +100,7 @@ def test_it_serves_gistar_cells(analyst_client, dense_run):
     significant = analyst_client.get(GISTAR, {"significant": "true"}).json()["features"]
     assert significant and all(f["properties"]["gi_bin"] != 0 for f in significant)
     assert len(significant) < len(body["features"])
+    assert feature_collection_problems(body) == [], "RFC 7946: closed rings, counterclockwise exteriors"
 
 
 def test_it_says_there_is_too_little_data_for_gistar_under_thirty_points(analyst_client, operation):

@@ -1,6 +1,7 @@
 """A strict check of GeoJSON against RFC 7946 (the parts a FeatureCollection of these
 records can break). Returns a list of problems; empty means valid."""
 
+import itertools
 import math
 
 GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
@@ -31,7 +32,52 @@ def _geometry(geometry, where: str) -> list[str]:
         if not isinstance(coordinates, list):
             return [f"{where}: MultiPoint coordinates must be an array"]
         return [p for i, c in enumerate(coordinates) for p in _position(c, f"{where}[{i}]")]
-    return [] if isinstance(coordinates, list) else [f"{where}: coordinates must be an array"]
+    if geometry["type"] == "LineString":
+        return _line(coordinates, where)
+    if geometry["type"] == "MultiLineString":
+        return _each(coordinates, where, _line)
+    if geometry["type"] == "Polygon":
+        return _polygon(coordinates, where)
+    return _each(coordinates, where, _polygon)
+
+
+def _each(coordinates, where: str, check) -> list[str]:
+    if not isinstance(coordinates, list):
+        return [f"{where}: coordinates must be an array"]
+    return [p for i, part in enumerate(coordinates) for p in check(part, f"{where}[{i}]")]
+
+
+def _line(coordinates, where: str) -> list[str]:
+    if not isinstance(coordinates, list) or len(coordinates) < 2:
+        return [f"{where}: a LineString has two or more positions"]
+    return [p for i, c in enumerate(coordinates) for p in _position(c, f"{where}[{i}]")]
+
+
+def _signed_area(ring) -> float:
+    """Shoelace formula: positive for a counterclockwise ring."""
+    return sum(x1 * y2 - x2 * y1 for (x1, y1, *_), (x2, y2, *_) in itertools.pairwise(ring)) / 2
+
+
+def _polygon(rings, where: str) -> list[str]:
+    """RFC 7946 3.1.6: closed linear rings of four or more positions; the exterior ring
+    counterclockwise, holes clockwise (the right-hand rule)."""
+    if not isinstance(rings, list) or not rings:
+        return [f"{where}: a Polygon is an array of linear rings"]
+    problems: list[str] = []
+    for index, ring in enumerate(rings):
+        at = f"{where}[{index}]"
+        if not isinstance(ring, list) or len(ring) < 4:
+            problems.append(f"{at}: a linear ring has four or more positions")
+            continue
+        problems.extend(p for i, c in enumerate(ring) for p in _position(c, f"{at}[{i}]"))
+        if problems:
+            continue
+        if ring[0] != ring[-1]:
+            problems.append(f"{at}: a linear ring is closed (first and last positions equal)")
+        area = _signed_area(ring)
+        if (index == 0 and area < 0) or (index > 0 and area > 0):
+            problems.append(f"{at}: {'exterior' if index == 0 else 'interior'} ring breaks the right-hand rule")
+    return problems
 
 
 def feature_collection_problems(document) -> list[str]:

@@ -14,6 +14,7 @@ from ebikeops.hotspots.services import hotspots_compute
 from tests import places
 from tests.factories import T0, OperationFactory, SeizureFactory
 
+from .rfc7946 import feature_collection_problems
 from .test_tiles import tile_of
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,9 @@ def test_hotspot_layer_equals_the_hotspot_list(analyst_client, run):
     assert close(body["features"], expected)
     assert [f["properties"]["rank"] for f in body["features"]] == [1, 2]
     assert body["features"][0]["properties"]["busiest_weekday"] == expected[0]["properties"]["busiest_weekday"]
+    # Both answers are RFC 7946: closed rings, exterior counterclockwise, [lon, lat].
+    assert feature_collection_problems(body) == []
+    assert feature_collection_problems(listed.json()) == []
 
 
 def test_hotspot_layer_takes_a_run_a_bbox_and_a_limit(analyst_client, run):

@@ -123,7 +123,9 @@ INSERT INTO hotspots_hotspot (run_id, key, rank, geom, centroid, seizure_count, 
                               density_per_km2, first_seizure_at, last_seizure_at, busiest_weekday,
                               busiest_hour_band, vehicle_mix, share, gi_bin, trend_category)
 SELECT %(run_id)s, gen_random_uuid(), sh.label + 1,
-       CASE WHEN GeometryType(sh.poly4326) = 'POLYGON' THEN sh.poly4326 ELSE ST_ConvexHull(sh.poly4326) END,
+       -- Stored counterclockwise, so GeoJSON out keeps RFC 7946's right-hand rule as it is.
+       ST_ForcePolygonCCW(CASE WHEN GeometryType(sh.poly4326) = 'POLYGON' THEN sh.poly4326
+                               ELSE ST_ConvexHull(sh.poly4326) END),
        ST_Transform(sh.centre, 4326), sh.seizures,
        (SELECT count(*) FROM operations_arrest a
          WHERE ST_Intersects(ST_Transform(a.point, %(srid)s), sh.poly)
@@ -160,8 +162,8 @@ GROUP BY GROUPING SETS ((p.label, s.vehicle_type, t.day, t.band), (p.cx, p.cy, t
 INSERT_CELLS = """
 INSERT INTO hotspots_gistarcell (run_id, ix, iy, geom, count, z, p, p_fdr, gi_bin, category, trend_z, trend_p)
 SELECT %(run_id)s, c.ix, c.iy,
-       ST_Transform(ST_MakeEnvelope(c.ix * %(cell_m)s, c.iy * %(cell_m)s,
-                                    (c.ix + 1) * %(cell_m)s, (c.iy + 1) * %(cell_m)s, %(srid)s), 4326),
+       ST_ForcePolygonCCW(ST_Transform(ST_MakeEnvelope(c.ix * %(cell_m)s, c.iy * %(cell_m)s,
+                                    (c.ix + 1) * %(cell_m)s, (c.iy + 1) * %(cell_m)s, %(srid)s), 4326)),
        c.n, c.z, c.p, c.p_fdr, c.gi_bin, c.category, c.trend_z, c.trend_p
 FROM unnest(string_to_array(%(ix)s, ',')::int[], string_to_array(%(iy)s, ',')::int[],
             string_to_array(%(n)s, ',')::int[], string_to_array(%(z)s, ',')::float8[],
