@@ -7,6 +7,7 @@ tight clusters of seizures (15, 12 and 6 points) so the hotspot engine has somet
 
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
@@ -360,3 +361,22 @@ def test_it_shows_deployment_suggestions_with_stop_points_windows_and_rationale(
     planned = layer_count(page, "suggestions")
     assert 1 <= planned <= 2, page.inner_text("#s-message")
     page.screenshot(path=str(results_dir / "suggestions.png"))
+
+
+@pytest.mark.parametrize("browser_zone", ["America/New_York", "Asia/Tokyo"])
+def test_the_filter_days_are_london_days_whatever_the_browsers_time_zone(
+    map_data, commander_user, live_server, browser, browser_zone
+):
+    """A commander abroad (or a laptop set to UTC) still asks for London's days: 1 July is
+    from 00:00 BST (23:00 UTC the day before), 31 December ends at 23:59:59.999 GMT."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB", timezone_id=browser_zone)
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/api/v1/summaries/" in request.url else None)
+    log_in(page, live_server.url, "chief", PASSWORD, path="/map/?since=2025-07-01&until=2025-12-31")
+    wait_until_loaded(page, after=0)
+    context.close()
+    assert asked, "the charts read the summaries endpoint"
+    query = parse_qs(urlsplit(asked[0]).query)
+    assert query["since"] == ["2025-06-30T23:00:00.000Z"]
+    assert query["until"] == ["2025-12-31T23:59:59.999Z"]

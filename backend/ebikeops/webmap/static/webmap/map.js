@@ -176,13 +176,22 @@
   }
 
   /** The filters as API query parameters: dates become London-midnight-bounded instants. */
+  /** The instant London's clocks show 00:00 on `day` (YYYY-MM-DD), GMT or BST, whatever the
+   * browser's own time zone (clocks change at 01:00 UTC, so midnight is never ambiguous). */
+  function londonMidnight(day) {
+    const utc = new Date(`${day}T00:00:00Z`);
+    const offset = new Date(utc.toLocaleString("en-US", { timeZone: LONDON_TZ }))
+      - new Date(utc.toLocaleString("en-US", { timeZone: "UTC" }));
+    return new Date(utc.getTime() - offset);
+  }
+
+  /** The filter's days as London days: from 00:00 on `since` to the end of `until`. */
   function apiFilters(filters) {
     const params = {};
-    if (filters.since) params.since = new Date(`${filters.since}T00:00:00`).toISOString();
+    if (filters.since) params.since = londonMidnight(filters.since).toISOString();
     if (filters.until) {
-      const end = new Date(`${filters.until}T00:00:00`);
-      end.setDate(end.getDate() + 1);
-      params.until = new Date(end.getTime() - 1).toISOString();
+      const next = new Date(Date.parse(`${filters.until}T00:00:00Z`) + 86400000).toISOString().slice(0, 10);
+      params.until = new Date(londonMidnight(next).getTime() - 1).toISOString();
     }
     if (filters.vehicle_type) params.vehicle_type = filters.vehicle_type;
     if (filters.borough) params.borough = filters.borough;
