@@ -1,12 +1,14 @@
 """Every malformed or out-of-range value gets a 4xx naming the field; nothing half-written."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import override_settings
 
 from ebikeops.operations import errors
 from ebikeops.operations.models import Arrest, Operation, Seizure
 from tests import places
-from tests.factories import OperationFactory
+from tests.factories import ArrestFactory, OperationFactory, SeizureFactory
 from tests.operations import payloads
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +109,53 @@ def test_it_rejects_strings_with_nul_bytes(officer_client, active_operation):
     assert "make" in errs
 
 
+def test_it_rejects_a_lead_officer_name_with_a_nul_byte(officer_client, officer, boroughs):
+    # PostgreSQL refuses NUL in text: the username lookup must not reach it (was a 500 DataError).
+    errs = _errors(
+        officer_client.post("/api/v1/operations/", payloads.operation(lead_officer="bob\x00"), format="json")
+    )
+    assert list(errs) == ["lead_officer"]
+    created = officer_client.post(
+        "/api/v1/operations/", payloads.operation(lead_officer=officer.username), format="json"
+    )
+    assert created.status_code == 201, created.json()
+    assert Operation.objects.count() == 1
+
+
+@pytest.mark.parametrize("field", ["started_at", "ended_at"])
+def test_it_rejects_an_operation_timestamp_with_a_nul_byte(officer_client, boroughs, field):
+    # datetime.fromisoformat skips the NUL; the raw string must be refused first.
+    body = payloads.operation(ended_at="2025-11-29T18:00:00+00:00")
+    body["properties"][field] = body["properties"][field].replace("+00:00", "\x00+00:00")
+    errs = _errors(officer_client.post("/api/v1/operations/", body, format="json"))
+    assert list(errs) == [field]
+    assert not Operation.objects.exists()
+
+
+def test_it_rejects_seizure_and_arrest_timestamps_with_a_nul_byte(officer_client, active_operation):
+    errs = _errors(post_seizure(officer_client, active_operation, seized_at="2025-11-29T14:10:00\x00+00:00"))
+    assert list(errs) == ["seized_at"]
+    arrest = payloads.arrest(arrested_at="2025-11-29T15:00:00\x00+00:00")
+    url = f"/api/v1/operations/{active_operation.pk}/arrests/"
+    assert list(_errors(officer_client.post(url, arrest, format="json"))) == ["arrested_at"]
+    nested = payloads.operation(seizures=[payloads.seizure(seized_at="2025-11-29T14:10:00\x00+00:00")])
+    assert list(_errors(officer_client.post("/api/v1/operations/", nested, format="json"))) == ["seizures[0].seized_at"]
+    assert (Seizure.objects.count(), Arrest.objects.count()) == (0, 0)
+
+
+def test_it_rejects_a_nul_byte_in_a_patched_timestamp(officer_client, officer):
+    operation = OperationFactory(lead_officer=officer)
+    response = officer_client.patch(
+        f"/api/v1/operations/{operation.pk}/",
+        {"ended_at": "2025-11-29T19:00:00\x00+00:00"},
+        format="json",
+        HTTP_IF_MATCH='"1"',
+    )
+    assert list(_errors(response)) == ["ended_at"]
+    operation.refresh_from_db()
+    assert operation.version == 1
+
+
 def test_it_rejects_an_oversized_body(officer_client, active_operation):
     with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=10_000):
         response = post_seizure(officer_client, active_operation, notes="x" * 20_000)
@@ -128,10 +177,33 @@ def test_it_rejects_an_unknown_operation_by_field(officer_client, boroughs):
     assert errs["operation"] == [errors.OPERATION_NOT_FOUND]
 
 
-def test_it_rejects_an_end_before_the_start(officer_client, boroughs):
-    body = payloads.operation(ended_at="2025-11-29T11:00:00+00:00")
+@pytest.mark.parametrize(
+    "ended_at", ["2025-11-29T11:00:00+00:00", "2025-11-29T12:00:00+00:00", "2025-11-29T13:00:00+01:00"]
+)
+def test_it_rejects_an_end_before_or_at_the_start(officer_client, boroughs, ended_at):
+    body = payloads.operation(ended_at=ended_at)  # started_at 12:00 UTC; 13:00+01:00 is the same instant
     errs = _errors(officer_client.post("/api/v1/operations/", body, format="json"))
     assert errs["ended_at"] == [errors.ENDS_BEFORE_START]
+    assert not Operation.objects.exists()
+
+
+def test_it_accepts_an_end_just_after_the_start(officer_client, boroughs):
+    body = payloads.operation(status="completed", ended_at="2025-11-29T12:00:01+00:00")
+    response = officer_client.post("/api/v1/operations/", body, format="json")
+    assert response.status_code == 201, response.json()
+
+
+def test_it_refuses_to_move_an_end_onto_the_start(officer_client, officer):
+    operation = OperationFactory(lead_officer=officer)  # 13:00-18:00
+    response = officer_client.patch(
+        f"/api/v1/operations/{operation.pk}/",
+        {"ended_at": operation.started_at.isoformat()},
+        format="json",
+        HTTP_IF_MATCH='"1"',
+    )
+    assert _errors(response)["ended_at"] == [errors.ENDS_BEFORE_START]
+    operation.refresh_from_db()
+    assert (operation.ended_at, operation.version) == (operation.started_at + timedelta(hours=5), 1)
 
 
 def test_it_requires_a_warrant_category_only_for_warrants(officer_client, active_operation):
@@ -148,6 +220,43 @@ def test_it_rejects_a_duplicate_id(officer_client, boroughs):
     assert officer_client.post("/api/v1/operations/", body, format="json").status_code == 201
     errs = _errors(officer_client.post("/api/v1/operations/", body, format="json"))
     assert errs["id"] == [errors.DUPLICATE_ID]
+
+
+def test_it_names_nested_items_that_repeat_an_id_in_the_same_body(officer_client, boroughs):
+    seizure_id, arrest_id = "9f7e3c1a-0b1d-4c55-8f6e-1a2b3c4d5e01", "9f7e3c1a-0b1d-4c55-8f6e-1a2b3c4d5e02"
+    body = payloads.operation(
+        seizures=[payloads.seizure(id=seizure_id), payloads.seizure(), payloads.seizure(id=seizure_id)],
+        arrests=[payloads.arrest(id=arrest_id), payloads.arrest(id=arrest_id)],
+    )
+    response = officer_client.post("/api/v1/operations/", body, format="json")
+    assert response.status_code == 400, response.content
+    errs = _errors(response)
+    assert errs == {
+        "seizures[2].id": [errors.DUPLICATE_ID_IN_REQUEST.format(path="seizures[0]")],
+        "arrests[1].id": [errors.DUPLICATE_ID_IN_REQUEST.format(path="arrests[0]")],
+    }
+    assert (Operation.objects.count(), Seizure.objects.count(), Arrest.objects.count()) == (0, 0, 0)
+
+
+def test_a_seizure_and_an_arrest_may_share_an_id(officer_client, boroughs):
+    # Different tables, different records: only a repeat within one kind is a duplicate.
+    shared = "9f7e3c1a-0b1d-4c55-8f6e-1a2b3c4d5e03"
+    body = payloads.operation(seizures=[payloads.seizure(id=shared)], arrests=[payloads.arrest(id=shared)])
+    response = officer_client.post("/api/v1/operations/", body, format="json")
+    assert response.status_code == 201, response.json()
+
+
+@pytest.mark.parametrize("kind", ["seizures", "arrests"])
+def test_it_names_a_nested_item_whose_id_is_already_stored(officer_client, boroughs, kind):
+    stored = (SeizureFactory if kind == "seizures" else ArrestFactory)()
+    item = payloads.seizure if kind == "seizures" else payloads.arrest
+    body = payloads.operation(**{kind: [item(), item(id=str(stored.pk))]})
+    response = officer_client.post("/api/v1/operations/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert _errors(response) == {f"{kind}[1].id": [errors.DUPLICATE_ID]}
+    assert Operation.objects.count() == 1  # the stored record's own operation
+    stored.refresh_from_db()
+    assert stored.version == 1
 
 
 def test_a_failing_nested_item_leaves_nothing_written(officer_client, boroughs):

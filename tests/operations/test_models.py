@@ -24,6 +24,13 @@ def test_an_operation_cannot_end_before_it_starts():
     assert violates(lambda: OperationFactory(started_at=T0, ended_at=T0 - timedelta(minutes=1)))
 
 
+def test_an_operation_cannot_end_the_moment_it_starts():
+    assert violates(lambda: OperationFactory(started_at=T0, ended_at=T0))
+    OperationFactory(started_at=T0, ended_at=T0 + timedelta(microseconds=1))
+    OperationFactory(started_at=T0, ended_at=None)
+    assert Operation.objects.count() == 2
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

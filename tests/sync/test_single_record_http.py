@@ -84,6 +84,12 @@ def test_a_deleted_record_posted_again_is_answered_410(officer_client, commander
     assert again.status_code == 410
     assert "deleted" in again.json()["detail"]
     assert Seizure.objects.count() == 0
+    # Reading or editing it says the same, not a bare 404 (a device may not know yet).
+    url = f"/api/v1/seizures/{seizure_id}/"
+    assert officer_client.get(url).status_code == 410
+    edit = officer_client.patch(url, {"notes": "late edit"}, format="json", HTTP_IF_MATCH='"1"')
+    assert edit.status_code == 410 and "deleted" in edit.json()["detail"]
+    assert officer_client.get(f"/api/v1/seizures/{uuid.uuid4()}/").status_code == 404
 
 
 def post_with_key(client, body, key):

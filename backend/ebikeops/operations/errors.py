@@ -10,12 +10,13 @@ IN_FUTURE = "This time is in the future (beyond the allowed clock skew of {secon
 OUTSIDE_OPERATION_WINDOW = (
     "This time is outside its operation's window ({start} to {end}) by more than {minutes:g} minutes."
 )
-ENDS_BEFORE_START = "ended_at must be at or after started_at."
+ENDS_BEFORE_START = "ended_at must be after started_at."  # also when they are equal: an operation takes time
 ACTIVE_WITH_END = "A completed operation needs ended_at; a planned one must not have ended."
 WARRANT_CATEGORY_REQUIRED = "Give the underlying offence category of the warrant."
 WARRANT_CATEGORY_ONLY_FOR_WARRANT = "Only 'wanted_on_warrant' arrests carry a warrant offence category."
 WARRANT_CATEGORY_INVALID = "The warrant's offence must be a category other than 'wanted_on_warrant'."
 UNKNOWN_USER = "No user named {value!r}."
 DUPLICATE_ID = "A record with this id already exists."
+DUPLICATE_ID_IN_REQUEST = "{path} in this request already has this id."
 DUPLICATE_REFERENCE = "An operation with this reference already exists."
 OPERATION_NOT_FOUND = "No operation with this id."

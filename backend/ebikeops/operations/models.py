@@ -99,7 +99,7 @@ class Operation(TrackedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
                 name="operation_ends_after_start",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="operation_version_positive"),

@@ -5,13 +5,13 @@ raises django.core.exceptions.ValidationError keyed by field (nested items as
 `seizures[2].point`), and `VersionConflict` when an update is based on a stale version.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.contrib.gis.geos import MultiPoint, Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ebikeops.core.models import Source, User
@@ -56,7 +56,7 @@ def _operation_checks(op: Operation, *, now: datetime) -> list[Callable[[], None
     checks.append(lambda: check_not_future(op.ended_at, now=now, field="ended_at"))
 
     def ends_after_start() -> None:
-        if op.ended_at is not None and op.ended_at < op.started_at:
+        if op.ended_at is not None and op.ended_at <= op.started_at:
             raise ValidationError({"ended_at": errors.ENDS_BEFORE_START})
 
     checks.append(ends_after_start)
@@ -66,6 +66,48 @@ def _operation_checks(op: Operation, *, now: datetime) -> list[Callable[[], None
 def _check_new_id(model, record_id) -> None:
     if record_id is not None and model.objects.filter(pk=record_id).exists():
         raise ValidationError({"id": errors.DUPLICATE_ID})
+
+
+def _check_ids_unique_in_request(kind: str, items: Sequence[Mapping[str, Any]]) -> None:
+    """Two items of one kind in the same body must not share a client-supplied id."""
+    first_seen: dict[Any, int] = {}
+    problems: dict[str, list[str]] = {}
+    for index, item in enumerate(items):
+        record_id = item.get("id")
+        if record_id is None:
+            continue
+        if record_id in first_seen:
+            path = f"{kind}[{first_seen[record_id]}]"
+            problems[f"{kind}[{index}].id"] = [errors.DUPLICATE_ID_IN_REQUEST.format(path=path)]
+        else:
+            first_seen[record_id] = index
+    if problems:
+        raise ValidationError(problems)
+
+
+def _insert_items(*, seizures: list[Seizure], arrests: list[Arrest]) -> None:
+    """Insert an operation's nested seizures and arrests (the operation row already exists).
+
+    The primary keys are left to the database: an id that is already taken (stored
+    earlier, or committed by a concurrent request meanwhile) fails the INSERT, inside a
+    savepoint so that the transaction can still look up which ids were taken. Raises a
+    ValidationError naming each such item (`seizures[1].id`); the caller's transaction
+    then rolls back the operation too. Any other IntegrityError propagates unchanged.
+    """
+    if not (seizures or arrests):
+        return
+    try:
+        with transaction.atomic():
+            Seizure.objects.bulk_create(seizures)
+            Arrest.objects.bulk_create(arrests)
+    except IntegrityError as exc:
+        problems: dict[str, list[str]] = {}
+        for kind, model, rows in (("seizures", Seizure, seizures), ("arrests", Arrest, arrests)):
+            taken = set(model.objects.filter(pk__in=[row.pk for row in rows]).values_list("pk", flat=True))
+            problems.update({f"{kind}[{i}].id": [errors.DUPLICATE_ID] for i, row in enumerate(rows) if row.pk in taken})
+        if not problems:
+            raise
+        raise ValidationError(problems) from exc
 
 
 @transaction.atomic
@@ -92,7 +134,10 @@ def operation_create(
     """Create an operation, with any seizures and arrests logged with it, atomically.
 
     The borough is assigned from `location`. Every problem in the operation and its items
-    is reported at once; nothing is written unless everything is valid.
+    is reported at once; nothing is written unless everything is valid. A nested item
+    whose `id` is repeated in the body, or already stored, is a ValidationError on
+    `seizures[i].id` / `arrests[i].id` (the latter found by the database's primary key,
+    after the operation row was inserted, and rolled back with it).
     """
     now = now or timezone.now()
     op = Operation(
@@ -121,6 +166,9 @@ def operation_create(
             raise ValidationError({"reference": errors.DUPLICATE_REFERENCE})
 
     checks.append(unique_reference)
+    seizures, arrests = list(seizures), list(arrests)
+    checks.append(lambda: _check_ids_unique_in_request("seizures", seizures))
+    checks.append(lambda: _check_ids_unique_in_request("arrests", arrests))
     seizure_rows = [Seizure(operation=op, created_by=user, updated_by=user, source=source, **s) for s in seizures]
     arrest_rows = [Arrest(operation=op, created_by=user, updated_by=user, source=source, **a) for a in arrests]
     for index, seizure in enumerate(seizure_rows):
@@ -130,8 +178,7 @@ def operation_create(
     collect(checks)
 
     op.save(force_insert=True)
-    Seizure.objects.bulk_create(seizure_rows)
-    Arrest.objects.bulk_create(arrest_rows)
+    _insert_items(seizures=seizure_rows, arrests=arrest_rows)
     return op
 
 

@@ -1,7 +1,11 @@
 """Input serializers check shape only (types, choices, lengths); services check meaning.
 Output serializers are GeoJSON Features with explicit fields; totals are annotations."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
+from rest_framework.fields import get_error_detail
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -23,6 +27,35 @@ from ..models import (
 
 UNKNOWN_FIELD = "Unknown field."
 MAX_ITEMS = 500
+
+# The checks DRF's CharField runs on every string (so `make` with a NUL byte is a 400).
+RAW_STRING_VALIDATORS = (ProhibitNullCharactersValidator(), ProhibitSurrogateCharactersValidator())
+
+
+class RawStringChecked:
+    """Mixin: runs RAW_STRING_VALIDATORS on the raw string before the field parses it.
+
+    A field that is not a CharField never runs them: a timestamp parser skips a NUL byte
+    (the value would be accepted), and a lookup by username sends it to PostgreSQL, which
+    refuses it with a DataError (a 500). Either way the client now gets a 400 on the field.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                for validator in RAW_STRING_VALIDATORS:
+                    validator(data)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(get_error_detail(exc)) from exc
+        return super().to_internal_value(data)
+
+
+class TimestampField(RawStringChecked, AwareDateTimeField):
+    """An ISO 8601 timestamp with its UTC offset, and without NUL bytes."""
+
+
+class UsernameField(RawStringChecked, serializers.SlugRelatedField):
+    """A user, named by username."""
 
 
 class FeatureInput(serializers.Serializer):
@@ -47,7 +80,7 @@ class SeizureInput(FeatureInput):
     id = serializers.UUIDField(required=False, help_text="client-generated UUID")
     point = GeoJSONPointField()
     accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
-    seized_at = AwareDateTimeField(help_text="as recorded on the device, with UTC offset")
+    seized_at = TimestampField(help_text="as recorded on the device, with UTC offset")
     vehicle_type = serializers.ChoiceField(choices=VehicleType.choices)
     reason = serializers.ChoiceField(choices=SeizureReason.choices)
     power = serializers.ChoiceField(choices=SeizurePower.choices)
@@ -73,7 +106,7 @@ class ArrestInput(FeatureInput):
     id = serializers.UUIDField(required=False, help_text="client-generated UUID")
     point = GeoJSONPointField()
     accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0)
-    arrested_at = AwareDateTimeField()
+    arrested_at = TimestampField()
     offence_category = serializers.ChoiceField(choices=OffenceCategory.choices)
     warrant_offence_category = serializers.ChoiceField(
         choices=OffenceCategory.choices, required=False, allow_blank=True
@@ -96,12 +129,10 @@ class OperationInput(FeatureInput):
     reference = serializers.CharField(max_length=64, required=False, allow_blank=True)
     name = serializers.CharField(max_length=200)
     team = serializers.CharField(max_length=100)
-    lead_officer = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
-    )
+    lead_officer = UsernameField(slug_field="username", queryset=User.objects.all(), required=False, allow_null=True)
     status = serializers.ChoiceField(choices=OperationStatus.choices, required=False)
-    started_at = AwareDateTimeField()
-    ended_at = AwareDateTimeField(required=False, allow_null=True)
+    started_at = TimestampField()
+    ended_at = TimestampField(required=False, allow_null=True)
     location = GeoJSONPointField()
     stop_points = GeoJSONMultiPointField(required=False, allow_null=True)
     officer_count = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=500)

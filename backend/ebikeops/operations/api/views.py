@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -173,6 +174,14 @@ class RecordDetailView(RecordViewMixin, generics.RetrieveAPIView):
             queryset = queryset.filter(operation_id=self.kwargs["operation_pk"])
         return queryset
 
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            # A device reading or editing a record someone deleted learns that (410), not 404.
+            ensure_not_deleted(record_type=self.resource.instance_kwarg, record_id=self.kwargs["pk"])
+            raise
+
     def get(self, request, *args, **kwargs):
         instance = self.get_object()
         return preconditions.with_etag(Response(self.get_serializer(instance).data), instance.version)
@@ -256,6 +265,9 @@ IF_MATCH_OPTIONAL = OpenApiParameter(
 )
 
 
+GONE = OpenApiResponse(description="a record with this id was deleted")
+
+
 def _schema(resource: RecordResource, view_cls, tag: str):
     """Tell the schema which serializer each method reads and writes."""
     decorated = {}
@@ -266,7 +278,7 @@ def _schema(resource: RecordResource, view_cls, tag: str):
             responses={
                 201: resource.sensitive,
                 409: OpenApiResponse(description="a request with this Idempotency-Key is still in flight"),
-                410: OpenApiResponse(description="a record with this id was deleted"),
+                410: GONE,
                 422: OpenApiResponse(description="Idempotency-Key reused with a different body"),
             },
             parameters=[IDEMPOTENCY_KEY],
@@ -277,13 +289,17 @@ def _schema(resource: RecordResource, view_cls, tag: str):
             request=resource.update_input,
             responses={
                 200: resource.sensitive,
+                410: GONE,
                 412: OpenApiResponse(description="stale If-Match: the body carries the current state"),
                 428: OpenApiResponse(description="If-Match missing"),
             },
             parameters=[IF_MATCH],
             tags=[tag],
         )
-    decorated["get"] = extend_schema(responses=resource.sensitive, tags=[tag])
+    detail = hasattr(view_cls, "patch")  # a detail view: a deleted id answers 410
+    decorated["get"] = extend_schema(
+        responses={200: resource.sensitive, 410: GONE} if detail else resource.sensitive, tags=[tag]
+    )
     if hasattr(view_cls, "delete"):
         decorated["delete"] = extend_schema(parameters=[IF_MATCH_OPTIONAL], tags=[tag])
     from drf_spectacular.utils import extend_schema_view
