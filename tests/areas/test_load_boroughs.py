@@ -3,6 +3,7 @@
 import json
 import subprocess
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -66,6 +67,81 @@ def test_it_reads_a_shapefile_in_british_national_grid(boroughs, tmp_path):
     assert ealing.geom.covers(places.EALING_BROADWAY)
 
 
+def _two_boroughs(tmp_path, *, camden_as_multipolygon: bool = True, extra: list[dict] = ()) -> Path:
+    """Ealing as a Polygon and Camden as a MultiPolygon, cut from the real boundaries, plus
+    any `extra` features: a GeoJSON file whose layer GDAL declares `Unknown`."""
+    data = json.loads(settings.BOROUGHS_FILE.read_text())
+    features = [f for f in data["features"] if f["properties"]["name"] in ("Ealing", "Camden")]
+    for feature in features:
+        if camden_as_multipolygon and feature["properties"]["name"] == "Camden":
+            feature["geometry"] = {"type": "MultiPolygon", "coordinates": [feature["geometry"]["coordinates"]]}
+    data["features"] = [*features, *extra]
+    path = tmp_path / "two.geojson"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _assert_ealing_and_camden_loaded():
+    assert Borough.objects.count() == 2
+    ealing, camden = Borough.objects.get(name="Ealing"), Borough.objects.get(name="Camden")
+    assert ealing.geom.geom_type == camden.geom.geom_type == "MultiPolygon"
+    assert ealing.geom.srid == camden.geom.srid == 4326
+    assert ealing.geom.covers(places.EALING_BROADWAY)
+    assert not camden.geom.covers(places.EALING_BROADWAY)
+
+
+def test_it_reads_a_geojson_mixing_polygons_and_multipolygons(boroughs, tmp_path):
+    Borough.objects.all().delete()
+    result = boroughs_load(path=_two_boroughs(tmp_path))
+    assert result.created == 2
+    _assert_ealing_and_camden_loaded()
+
+
+def test_it_reads_a_geopackage_with_a_generic_geometry_column(boroughs, tmp_path):
+    """A GeoPackage (here in British National Grid) whose column is GEOMETRY, written by GDAL."""
+    geopackage = tmp_path / "two.gpkg"
+    mixed = _two_boroughs(tmp_path)
+    command = ["ogr2ogr", "-f", "GPKG", "-nlt", "GEOMETRY", "-t_srs", "EPSG:27700", str(geopackage), str(mixed)]
+    subprocess.run(command, check=True)  # noqa: S603
+    Borough.objects.all().delete()
+    out = StringIO()
+    call_command("load_boroughs", str(geopackage), stdout=out)
+    assert "2 created, 0 updated" in out.getvalue()
+    _assert_ealing_and_camden_loaded()
+
+
+def test_it_refuses_a_file_with_a_feature_that_is_not_a_polygon_and_loads_nothing(boroughs, tmp_path):
+    point = {
+        "type": "Feature",
+        "properties": {"name": "Ealing Broadway station", "gss_code": "E09000009"},
+        "geometry": places.geojson(places.EALING_BROADWAY),
+    }
+    Borough.objects.all().delete()
+    with pytest.raises(CommandError, match=r"Feature 3 \('Ealing Broadway station', E09000009\) is a Point"):
+        call_command("load_boroughs", str(_two_boroughs(tmp_path, extra=[point])), stdout=StringIO())
+    assert not Borough.objects.exists()
+
+
+def test_it_refuses_a_feature_without_a_geometry(boroughs, tmp_path):
+    empty = {"type": "Feature", "properties": {"name": "Nowhere", "gss_code": "E09999999"}, "geometry": None}
+    Borough.objects.all().delete()
+    with pytest.raises(CommandError, match=r"Feature 3 \('Nowhere', E09999999\) is a feature without a geometry"):
+        call_command("load_boroughs", str(_two_boroughs(tmp_path, extra=[empty])), stdout=StringIO())
+    assert not Borough.objects.exists()
+
+
+def test_it_refuses_a_layer_of_points(boroughs, tmp_path):
+    station = {
+        "type": "Feature",
+        "properties": {"name": "Ealing", "gss_code": "E09000009"},
+        "geometry": places.geojson(places.EALING_BROADWAY),
+    }
+    path = tmp_path / "points.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [station]}))
+    with pytest.raises(CommandError, match="Layer holds Point, not polygons"):
+        call_command("load_boroughs", str(path), stdout=StringIO())
+
+
 def test_it_refuses_a_source_without_the_named_fields(boroughs):
     with pytest.raises(CommandError, match="name_field"):
         call_command("load_boroughs", str(settings.BOROUGHS_FILE), name_field="BOROUGH", stdout=StringIO())
@@ -74,3 +150,12 @@ def test_it_refuses_a_source_without_the_named_fields(boroughs):
 def test_it_refuses_a_missing_file(db, tmp_path):
     with pytest.raises(CommandError, match="does not exist"):
         call_command("load_boroughs", str(tmp_path / "nope.geojson"), stdout=StringIO())
+
+
+def test_the_borough_boundaries_come_out_as_rfc_7946_geojson(boroughs, analyst_client):
+    """The ONS file winds its rings clockwise; the API must give them counterclockwise."""
+    from tests.reporting.rfc7946 import feature_collection_problems
+
+    body = analyst_client.get("/api/v1/boroughs/").json()
+    assert len(body["features"]) == 33
+    assert feature_collection_problems(body) == []

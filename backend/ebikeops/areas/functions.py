@@ -11,3 +11,11 @@ class SimplifyPreserveTopology(GeoFuncMixin, Func):
     function = "ST_SimplifyPreserveTopology"
     output_field = GeometryField()
     arity = 2
+
+
+class ForcePolygonCCW(GeoFuncMixin, Func):
+    """ST_ForcePolygonCCW(geom): exterior rings counterclockwise, holes clockwise, as RFC 7946
+    (3.1.6, the right-hand rule) wants them in GeoJSON."""
+
+    function = "ST_ForcePolygonCCW"
+    arity = 1
