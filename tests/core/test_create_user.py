@@ -26,13 +26,3 @@ def test_it_updates_the_role_of_an_existing_user_and_keeps_the_token():
     call_command("create_user", "pc-ali", role="analyst", stdout=second, stderr=StringIO())
     assert first.getvalue().strip() == second.getvalue().strip()
     assert User.objects.get(username="pc-ali").role == "analyst"
-
-
-def test_a_malformed_boolean_setting_stops_start_up(monkeypatch):
-    from django.core.exceptions import ImproperlyConfigured
-
-    from config.env import env_bool
-
-    monkeypatch.setenv("DJANGO_DEBUG", "maybe")
-    with pytest.raises(ImproperlyConfigured, match="not a boolean"):
-        env_bool("DJANGO_DEBUG", default=False)

@@ -13,12 +13,22 @@ BACKEND_DIR = Path(__file__).resolve().parents[2]
 REPO_DIR = BACKEND_DIR.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
-# No default in production: start-up fails loudly without a key unless DEBUG is on.
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", default="insecure-dev-key-only" if DEBUG else None)
+# No default in production: start-up fails loudly without a key unless DEBUG is on. Without
+# DJANGO_SECRET_KEY, the key `make run` keeps for this checkout (scripts/secret_key.sh) is used,
+# so that `python backend/manage.py ...` works in a plain shell too.
+SECRET_KEY_FILE = Path(env_str("DJANGO_SECRET_KEY_FILE", default=str(REPO_DIR / "var" / "secret_key")))
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", default=None)
+if SECRET_KEY is None and SECRET_KEY_FILE.is_file():
+    SECRET_KEY = SECRET_KEY_FILE.read_text().strip() or None
+if SECRET_KEY is None and DEBUG:
+    SECRET_KEY = "insecure-dev-key-only"  # noqa: S105 - DEBUG only
 if SECRET_KEY is None:
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=true for local development).")
+    raise ImproperlyConfigured(
+        f"Set DJANGO_SECRET_KEY, or put a key in {SECRET_KEY_FILE} (`make run` does), "
+        "or set DJANGO_DEBUG=true for local development."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -37,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from /static/ (no CDN on closed networks)
     "ebikeops.core",
     "ebikeops.areas",
     "ebikeops.operations",
@@ -141,6 +152,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Swagger UI's (and Redoc's) files come from drf-spectacular-sidecar under /static/, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "OffenceCategoryEnum": "ebikeops.operations.models.OffenceCategory",
@@ -201,7 +216,7 @@ HOTSPOT_CACHE_SECONDS = int(env_number("HOTSPOT_CACHE_SECONDS", 3600, int))
 # --- Summaries, exports, layers, tiles (ebikeops.reporting) --------------------------------
 # A map layer (/api/v1/layers/...) holds at most this many features (`truncated` says so).
 REPORTING_LAYER_MAX_FEATURES = int(env_number("REPORTING_LAYER_MAX_FEATURES", 10_000, int))
-# Exports read this many rows per round trip of their server-side cursor.
+# Exports pass on this many rows per chunk of their COPY stream.
 REPORTING_EXPORT_CHUNK_ROWS = int(env_number("REPORTING_EXPORT_CHUNK_ROWS", 2_000, int))
 # Vector tiles: seconds a client may reuse a tile before revalidating it (ETag -> 304); a tile
 # with more seizures than this holds counts per cell instead of points; no tiles beyond the zoom.

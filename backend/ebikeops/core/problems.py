@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.db.models import ProtectedError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -18,6 +19,7 @@ from rest_framework.views import exception_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://ebike-ops.example/problems/"
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -58,6 +60,10 @@ def _translate(exc: Exception) -> Exception:
         return exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
+    if isinstance(exc, IntegrityError) and getattr(exc.__cause__, "sqlstate", None) == UNIQUE_VIOLATION:
+        # Two requests created the same client-supplied id at the same moment; the other one
+        # won. Sent again, this one is answered as the duplicate it now is.
+        return Conflict("A record with this id was written by another request at the same moment; send it again.")
     if isinstance(exc, ProtectedError):
         return Conflict("This record still has seizures or arrests; delete or move them first.")
     if isinstance(exc, Http404):

@@ -211,7 +211,7 @@ class OperationFeature(GeoFeatureModelSerializer):
     """An operation as a GeoJSON Feature at its main location, without notes."""
 
     lead_officer = serializers.CharField(source="lead_officer.username", default=None, read_only=True)
-    borough = serializers.CharField(source="borough.name", default=None, read_only=True)
+    borough = serializers.CharField(source="borough.name", default=None, allow_null=True, read_only=True)
     stop_points = GeometryField(read_only=True, allow_null=True)
     seizure_count = serializers.IntegerField(read_only=True)
     e_bike_count = serializers.IntegerField(read_only=True)
@@ -234,7 +234,7 @@ class OperationFeatureWithNotes(OperationFeature):
 class SeizureFeature(GeoFeatureModelSerializer):
     """A seizure as a GeoJSON Feature, without frame number or notes (analysts' view)."""
 
-    borough = serializers.CharField(source="borough.name", default=None, read_only=True)
+    borough = serializers.CharField(source="borough.name", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Seizure
@@ -248,7 +248,7 @@ class SeizureFeatureSensitive(SeizureFeature):
 
 
 class ArrestFeature(GeoFeatureModelSerializer):
-    borough = serializers.CharField(source="borough.name", default=None, read_only=True)
+    borough = serializers.CharField(source="borough.name", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Arrest
