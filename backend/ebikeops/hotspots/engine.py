@@ -9,13 +9,14 @@ Results are deterministic: ties are broken by coordinates, never by input order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import metadata
 
 import numpy as np
 from scipy import ndimage, sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.stats import norm
+
+from ebikeops.core import fields
 
 from .models import TrendCategory
 
@@ -27,11 +28,7 @@ _EPS_TOLERANCE = 1e-9  # float slack for "within eps" on stencil offsets
 
 
 def code_version() -> str:
-    try:
-        package = metadata.version("ebike-ops")
-    except metadata.PackageNotFoundError:  # running from a checkout without installing
-        package = "unknown"
-    return f"ebike-ops {package}; {ALGORITHM_VERSION}"
+    return fields.code_version(ALGORITHM_VERSION)
 
 
 # --- DBSCAN ------------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib import metadata
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -40,6 +39,7 @@ from django.conf import settings
 from django.contrib.gis.geos import LineString, MultiPoint, Point
 
 from ebikeops.areas.models import Corridor
+from ebikeops.core import fields
 
 from . import errors, selectors
 from .params import Area, SuggestionParams
@@ -54,11 +54,7 @@ MAX_CLUSTERS = 50
 
 
 def code_version() -> str:
-    try:
-        package = metadata.version("ebike-ops")
-    except metadata.PackageNotFoundError:  # running from a checkout without installing
-        package = "unknown"
-    return f"ebike-ops {package}; {ALGORITHM_VERSION}"
+    return fields.code_version(ALGORITHM_VERSION)
 
 
 @dataclass

@@ -1,13 +1,12 @@
 """Input (query or body, shape only) and output (GeoJSON) of the hotspot endpoints."""
 
-import math
-
 from django.http import QueryDict
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from ebikeops.core.fields import FiniteFloatField
 from ebikeops.core.geofields import POINT_SCHEMA, AwareDateTimeField
 from ebikeops.core.models import Source
 from ebikeops.operations.models import SeizureReason, VehicleType
@@ -18,16 +17,6 @@ from ..params import LIMITS
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # --- Input -------------------------------------------------------------------------------------
-
-
-class FiniteFloatField(serializers.FloatField):
-    default_error_messages = {"finite": "A finite number is required."}
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if not math.isfinite(value):
-            self.fail("finite")
-        return value
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})

@@ -1,13 +1,12 @@
 """Input (query parameters, shape only) and output (GeoJSON) of the planning endpoints."""
 
-import math
-
 from django.contrib.gis.geos import Point
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from ebikeops.core.fields import FiniteFloatField
 from ebikeops.core.filters import parse_bbox
 from ebikeops.core.geofields import AwareDateTimeField
 
@@ -16,16 +15,6 @@ from ..params import LIMITS, MAX_RADIUS_M, MAX_SHIFT_HOURS, MAX_TEAMS
 from ..services import DEFAULT_RADIUS_M
 
 # --- Input -------------------------------------------------------------------------------------
-
-
-class FiniteFloatField(serializers.FloatField):
-    default_error_messages = {"finite": "A finite number is required."}
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if not math.isfinite(value):
-            self.fail("finite")
-        return value
 
 
 def _int(name: str, help_text: str) -> serializers.IntegerField:
