@@ -332,7 +332,7 @@
   }
 
   function refreshLayer(layer) {
-    if (!layer.checkbox || layer.checkbox.disabled) return;
+    if (!layer.checkbox) return;
     if (!layer.checkbox.checked) {
       layer.stale = true;
       return;
@@ -987,7 +987,7 @@
   if (query.get("plan") === "1" && config.canPlan) deploy.mode = "plan";
   if (query.has("layers")) {
     const on = new Set(query.get("layers").split(","));
-    for (const layer of Object.values(LAYERS)) if (layer.checkbox && !layer.checkbox.disabled) layer.checkbox.checked = on.has(layer.id);
+    for (const layer of Object.values(LAYERS)) if (layer.checkbox) layer.checkbox.checked = on.has(layer.id);
   }
   renderLegend();
   if (API.boroughs) {
