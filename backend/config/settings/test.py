@@ -14,6 +14,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Parallel runs on one machine (several developers' suites) each name their own test database.
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_ebikeops")}  # noqa: F405
+# The test database is named after DATABASE_URL's database (test_<name>), so two checkouts on
+# one server, each with its own DATABASE_URL, never share (and flush) one test database.
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise scans it at start-up

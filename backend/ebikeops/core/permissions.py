@@ -31,6 +31,22 @@ class IsCommander(BasePermission):
         return _role(request) == Role.COMMANDER
 
 
+class IsFieldRole(BasePermission):
+    """Officers and commanders: the roles that log field records, sync, see photos and plan."""
+
+    message = "Only officers and commanders may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return _role(request) in (Role.OFFICER, Role.COMMANDER)
+
+
+class IsCommanderOrAnalyst(BasePermission):
+    message = "Only commanders and analysts may read this."
+
+    def has_permission(self, request, view) -> bool:
+        return _role(request) in (Role.COMMANDER, Role.ANALYST)
+
+
 class FieldRecordPermission(BasePermission):
     """Reads for every role; creates for officers and commanders; changes by the owner
     (creator or lead officer) or a commander; deletes by commanders only."""

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ebikeops.core.models import Role
-from ebikeops.core.permissions import sees_sensitive_fields
+from ebikeops.core.permissions import IsFieldRole, sees_sensitive_fields
 from ebikeops.core.problems import PayloadTooLarge, flatten_errors
 from ebikeops.operations.api.views import ARRESTS, OPERATIONS, SEIZURES
 
@@ -53,16 +53,6 @@ from .services import (
 RESOURCES = {RecordType.OPERATION: OPERATIONS, RecordType.SEIZURE: SEIZURES, RecordType.ARREST: ARRESTS}
 # Room for multipart boundaries and the other form fields around a photo of the maximum size.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
-
-
-class IsFieldRole(BasePermission):
-    """Officers and commanders: the roles that log field records and see their photos."""
-
-    message = "Only officers and commanders may do this."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and getattr(user, "role", None) in (Role.OFFICER, Role.COMMANDER))
 
 
 def _refuse_large_body(request, limit: int) -> None:

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from ebikeops.areas.selectors import borough_by_name_or_code
 from ebikeops.core.models import Role
-from ebikeops.core.permissions import IsAnyRole, IsCommander, is_owner
+from ebikeops.core.permissions import IsAnyRole, IsCommander, IsCommanderOrAnalyst, IsFieldRole, is_owner
 from ebikeops.operations.models import Operation
 
 from .. import errors, selectors, services
@@ -33,20 +33,6 @@ TAGS = ["suggestions"]
 def _role(request) -> str | None:
     user = request.user
     return getattr(user, "role", None) if user and user.is_authenticated else None
-
-
-class IsOfficerOrCommander(BasePermission):
-    message = "Only officers and commanders may do this."
-
-    def has_permission(self, request, view) -> bool:
-        return _role(request) in (Role.OFFICER, Role.COMMANDER)
-
-
-class IsCommanderOrAnalyst(BasePermission):
-    message = "Only commanders and analysts may read this report."
-
-    def has_permission(self, request, view) -> bool:
-        return _role(request) in (Role.COMMANDER, Role.ANALYST)
 
 
 class FollowPermission(BasePermission):
@@ -122,7 +108,7 @@ class ShiftPlanView(APIView):
 class SuggestionBundleView(APIView):
     """The next shift's suggestions, compact, for the officer client to keep offline."""
 
-    permission_classes = [IsOfficerOrCommander]
+    permission_classes = [IsFieldRole]
 
     @extend_schema(parameters=[s.BundleInput], responses={200: OpenApiResponse(s.BUNDLE_SCHEMA)}, tags=TAGS)
     def get(self, request):
