@@ -8,7 +8,7 @@ from ebikeops.areas.models import Borough
 from ebikeops.areas.services import boroughs_load
 from ebikeops.core.models import Role
 
-from .factories import UserFactory
+from .factories import UserFactory, token_of
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 def _client_for(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {user.auth_token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_of(user)}")
     client.user = user
     return client
 

@@ -80,3 +80,11 @@ class ArrestFactory(factory.django.DjangoModelFactory):
     offence_category = OffenceCategory.THEFT
     created_by = factory.SelfAttribute("operation.created_by")
     source = factory.SelfAttribute("operation.source")
+
+
+def token_of(user: User) -> str:
+    """The API token a test sends as `Authorization: Token ...` for `user`.
+
+    Tests call this rather than reading the token model, so how tokens are stored can change
+    in one place."""
+    return Token.objects.get(user=user).key

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from mobile_client_stub.cli import main
+from tests.factories import token_of
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Device:
 @pytest.fixture
 def device_for(tmp_path):
     def make(user, name: str = "phone") -> Device:
-        return Device(queue=tmp_path / f"{name}-{user.username}.sqlite3", token=user.auth_token.key)
+        return Device(queue=tmp_path / f"{name}-{user.username}.sqlite3", token=token_of(user))
 
     return make
 

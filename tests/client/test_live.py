@@ -19,6 +19,7 @@ from ebikeops.sync.models import IdempotencyKey, IdempotencyScope, SeizurePhoto
 from ebikeops.sync.services import idempotency_lock
 from tests import places
 from tests.client.proxy import FaultyProxy, free_port
+from tests.factories import token_of
 from tests.operations import payloads
 from tests.sync import images
 from tests.sync import items as batch_items
@@ -239,8 +240,8 @@ def test_two_officers_edit_one_operation_over_rest_and_the_stale_write_gets_412(
     operation_id = str(uuid.uuid4())
     body = payloads.operation(lead_officer=other_officer.username)
     body["id"] = operation_id
-    a = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Token {officer.auth_token.key}"})
-    b = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Token {other_officer.auth_token.key}"})
+    a = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Token {token_of(officer)}"})
+    b = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Token {token_of(other_officer)}"})
     with a, b:
         assert a.post("/api/v1/operations/", json=body).status_code == 201
         url = f"/api/v1/operations/{operation_id}/"
@@ -263,7 +264,7 @@ def test_replaying_a_batch_three_times_over_http_is_a_no_op(live_server, officer
             batch_items.seizure(op["id"], 13, vehicle_type="hoverboard"),
         ]
     }
-    with httpx.Client(base_url=live_server.url, headers={"Authorization": f"Token {officer.auth_token.key}"}) as api:
+    with httpx.Client(base_url=live_server.url, headers={"Authorization": f"Token {token_of(officer)}"}) as api:
         answers = [api.post("/api/v1/sync/", json=batch).json()["results"] for _ in range(4)]
         assert [r["status"] for r in answers[0]] == ["created"] * 14 + ["rejected"]
         assert answers[1] == answers[2] == answers[3] == answers[0]
@@ -272,7 +273,7 @@ def test_replaying_a_batch_three_times_over_http_is_a_no_op(live_server, officer
 
 def test_an_idempotency_key_still_in_flight_gets_409(live_server, officer, boroughs):
     key = str(uuid.uuid4())
-    headers = {"Authorization": f"Token {officer.auth_token.key}", "Idempotency-Key": key}
+    headers = {"Authorization": f"Token {token_of(officer)}", "Idempotency-Key": key}
     with httpx.Client(base_url=live_server.url, headers=headers) as api, transaction.atomic():
         # This test's own transaction plays "the first request, still being processed".
         assert idempotency_lock(user=officer, scope=IdempotencyScope.HTTP, key=key, wait=False)
@@ -341,8 +342,8 @@ def test_photos_logged_offline_upload_and_a_lying_one_is_refused(
             "battery.jpg": "rejected",
         }
     url = f"{live_server.url}/api/v1/photos/{photo.pk}/"
-    assert httpx.get(url, headers={"Authorization": f"Token {officer.auth_token.key}"}).content == images.png()
-    assert httpx.get(url, headers={"Authorization": f"Token {analyst.auth_token.key}"}).status_code == 403
+    assert httpx.get(url, headers={"Authorization": f"Token {token_of(officer)}"}).content == images.png()
+    assert httpx.get(url, headers={"Authorization": f"Token {token_of(analyst)}"}).status_code == 403
 
 
 def test_login_whoami_and_suggestions_when_the_server_has_none(live_server, officer, device_for):
@@ -388,7 +389,7 @@ def test_a_photo_id_reused_for_other_bytes_is_a_refusal_not_a_retry(live_server,
     from tests.factories import OperationFactory, SeizureFactory
 
     seizure = SeizureFactory(operation=OperationFactory(lead_officer=officer), created_by=officer)
-    api = Api(live_server.url, officer.auth_token.key)
+    api = Api(live_server.url, token_of(officer))
     photo_id = str(uuid.uuid4())
     first = dict(seizure_id=str(seizure.pk), photo_id=photo_id, filename="a.png", content_type="image/png")
     api.upload_photo(**first, content=images.png(shade=1))

@@ -15,11 +15,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import renderers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ebikeops.core.models import Role
 from ebikeops.core.permissions import IsFieldRole, sees_sensitive_fields
 from ebikeops.core.problems import PayloadTooLarge, flatten_errors
 from ebikeops.operations.api.views import ARRESTS, OPERATIONS, SEIZURES
