@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--accuracy-m", type=float, help="GPS accuracy in metres")
 
     sub = command("login", entry.cmd_login, "check and remember the server and a (new) token")
+    sub.add_argument("--token", dest="login_token", help="the new token (asked for, unechoed, when missing)")
     command("logout", entry.cmd_logout, "forget the token; the queue is kept")
     command("whoami", entry.cmd_whoami, "who the token belongs to, and the server's limits")
 

@@ -145,7 +145,7 @@ def optional(data: dict[str, Any], **values: Any) -> dict[str, Any]:
 
 def cmd_login(client: Client) -> int:
     a = client.args
-    token = a.token or (getpass.getpass("API token: ") if client.interactive else None)
+    token = a.login_token or a.token or (getpass.getpass("API token: ") if client.interactive else None)
     if not (client.server and token):
         raise UsageError("login needs --server and --token (or EBIKEOPS_SERVER / EBIKEOPS_TOKEN).")
     client.queue.set_setting("server", client.server)

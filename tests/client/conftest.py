@@ -23,9 +23,7 @@ class Device:
     queue: Path
     token: str
 
-    def run(
-        self, server: str | None, *args: str, attempts: int | None = None, token: bool = True, stdin=None
-    ) -> Run:
+    def run(self, server: str | None, *args: str, attempts: int | None = None, token: bool = True, stdin=None) -> Run:
         argv = ["--queue", str(self.queue), "--backoff", "0.02", "--timeout", "5", "-v"]
         if token:
             argv += ["--token", self.token]
