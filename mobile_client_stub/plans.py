@@ -32,9 +32,10 @@ def show_suggestions(client: Client, features: list[dict[str, Any]]) -> None:
             share = stop.get("expected_share")
             share_text = f", {share:.0%} of the demand" if isinstance(share, int | float) else ""
             name = f" {stop['name']}" if stop.get("name") else ""
+            ref = deployment.stop_ref(p.get("rank", "?"), stop.get("number"))
             client.say(
-                f"   Stop {stop.get('number')}{name}: {stop.get('lon')}, {stop.get('lat')} "
-                f"(stay {stop.get('dwell_minutes')} min{share_text})"
+                f"   Stop {ref}{name}: {stop.get('lat')}, {stop.get('lon')} (lat, lon), "
+                f"stay {stop.get('dwell_minutes')} min{share_text}"
             )
 
 
