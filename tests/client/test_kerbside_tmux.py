@@ -16,6 +16,7 @@ from tests.client.test_suggestions import lay_out_uxbridge_road_saturdays
 from tests.factories import token_of
 
 REPO = Path(__file__).resolve().parents[2]
+TMUX = shutil.which("tmux") or "tmux"
 PYTHON = REPO / ".venv" / "bin" / "python"
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux missing: run scripts/system_deps.sh")
@@ -35,7 +36,7 @@ class Terminal:
 
     def tmux(self, *args: str) -> str:
         return subprocess.run(  # noqa: S603 - our own tmux, fixed arguments
-            ["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True
+            [TMUX, "-L", self.socket, *args], check=True, capture_output=True, text=True
         ).stdout
 
     def screen(self) -> str:
@@ -63,7 +64,7 @@ class Terminal:
         return screen.rsplit(f"officer$ {command}", 1)[-1]
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)  # noqa: S603 S607
+        subprocess.run([TMUX, "-L", self.socket, "kill-server"], check=False, capture_output=True)  # noqa: S603
 
 
 @pytest.fixture
