@@ -5,8 +5,8 @@ the server's current version beside their own change."""
 import json
 from typing import Any
 
-from . import checks, words
-from .entry import Where, parse_time, refuse_problems
+from . import checks, deployment, words
+from .entry import POSITION_KEY, Where, parse_time, refuse_problems
 from .queue import ATTENTION, CONFLICT, DELETED, PROBLEM_WORDS, SENDING, STATE_WORDS, WAITING
 from .session import EXIT_OK, Client, UsageError, words_for_counts
 from .sync import current_properties, same_value
@@ -36,6 +36,8 @@ def cmd_status(client: Client) -> int:
     name = client.queue.label(current) if current else None
     client.say(f"Server: {client.server or '(not set)'}; signed in: {'yes' if client.token else 'no'}")
     client.say(f"Current operation: {name or current or '(none)'}")
+    if current:
+        client.detail(f"  id {current}")
     client.say("Records: " + words_for_counts(client.queue.counts()))
     client.say("Photos: " + words_for_counts(client.queue.photo_counts()))
     return EXIT_OK
@@ -58,8 +60,11 @@ def cmd_pending(client: Client) -> int:
     if not rows and not photos:
         client.say("Nothing waiting: everything is on the server.")
         return EXIT_OK
+    in_conflict = {r["record_id"]: r["seq"] for r in rows if r["state"] == ATTENTION and r["problem"] == CONFLICT}
     for row in rows:
-        client.say(f"#{row['seq']:<3} {state_text(row)}: {row['summary']}")
+        behind = in_conflict.get(row["record_id"])
+        after = f" (after #{behind} is resolved)" if row["state"] != ATTENTION and behind else ""
+        client.say(f"#{row['seq']:<3} {state_text(row)}{after}: {row['summary']}")
         if row["state"] == ATTENTION:
             client.say(f"     {row['last_error']}")
             client.say(f"     {what_to_do(row)}")
@@ -193,7 +198,15 @@ def cmd_edit(client: Client) -> int:
         ),
     )
     client.queue.requeue(row["seq"], data=new)
-    place = row["place"] if not ({"point", "location"} & set(changes)) else None
+    if position and ("point" in changes or "location" in changes):
+        # The corrected position is where the officer is: `--here` uses it from now on.
+        client.queue.set_setting(
+            POSITION_KEY, json.dumps({"lon": position[0], "lat": position[1], "accuracy_m": new.get("accuracy_m")})
+        )
+    place = row["place"]
+    if {"point", "location"} & set(changes):
+        near = deployment.nearest_stop(deployment.kept_bundle(client.queue), *position) if position else None
+        place = near.title if near else None
     operation_id = row["record_id"] if row["type"] == "operation" else new.get("operation")
     client.queue.set_summary(
         row["seq"],
@@ -269,7 +282,8 @@ def side_by_side(client: Client, row) -> None:
     widths = [min(40, max(len(r[i]) for r in rows)) for i in range(3)]
     for n, (label, server_value, my_value) in enumerate(rows):
         mark = "" if n == 0 or same_value(mine[list(mine)[n - 1]], theirs.get(list(mine)[n - 1])) else "  <- differs"
-        client.say(f"  {label:<{widths[0]}}  {server_value:<{widths[1]}}  {my_value:<{widths[2]}}{mark}")
+        line = f"  {label:<{widths[0]}}  {server_value:<{widths[1]}}  {my_value:<{widths[2]}}{mark}"
+        client.say(line.rstrip())
 
 
 def cmd_resolve(client: Client) -> int:
@@ -290,6 +304,9 @@ def cmd_resolve(client: Client) -> int:
             return EXIT_OK
     if choice == "theirs":
         client.queue.drop([row["seq"]], why="conflict: kept the server's version")
+        version = json.loads(row["result"] or "{}").get("version")
+        if version is not None:
+            client.queue.saw_version(row["record_id"], version)
         client.say(f"#{row['seq']} dropped; the server's version stays (see `dropped`).")
         return EXIT_OK
     version = json.loads(row["result"] or "{}").get("version")

@@ -291,6 +291,20 @@ class Queue:
             "SELECT * FROM outbox WHERE op = 'create' AND type = ? ORDER BY seq DESC LIMIT 1", (record_type,)
         ).fetchone()
 
+    def records_in_conflict(self) -> list[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT record_id FROM outbox WHERE state = 'attention' AND problem = 'conflict'"
+        ).fetchall()
+        return [row["record_id"] for row in rows]
+
+    def saw_version(self, record_id: str, version: int) -> None:
+        """The officer has seen the server's version (resolving a conflict): later changes build on it."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE records SET server_version = MAX(COALESCE(server_version, 0), ?) WHERE id = ?",
+                (version, record_id),
+            )
+
     def pending_photos(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM photos WHERE state = 'waiting' ORDER BY created_at, id").fetchall()
 

@@ -153,7 +153,8 @@ class Client:
             return EXIT_WAITING if waiting else EXIT_OK
         photos = f"; {report.photos_uploaded} photo(s) uploaded" if report.photos_uploaded else ""
         self.say(
-            f"Sync: {report.sent} sent, {attention} need your attention, {waiting} waiting{photos} "
+            f"Sync: {report.sent} sent, {attention} need{'s' if attention == 1 else ''} your attention, "
+            f"{waiting} waiting{photos} "
             f"({time.monotonic() - started:.1f} s)."
         )
         if report.gave_up:

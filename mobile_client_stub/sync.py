@@ -83,7 +83,9 @@ class Syncer:
         batch: list[Any] = []
         creating: set[str] = set()
         changing: set[str] = set()
-        blocked: set[str] = set()
+        # A record with a change still in conflict: later changes to it wait until the officer
+        # has resolved that one (they would be based on the same stale version).
+        blocked: set[str] = set(self.queue.records_in_conflict())
         for row in self.queue.pending_items():
             if len(batch) >= self.batch_size:
                 break
@@ -145,7 +147,8 @@ class Syncer:
         raise AssertionError("unreachable")
 
     def run(self) -> SyncReport:
-        report = SyncReport(total=len(self.queue.pending_items()))
+        blocked = set(self.queue.records_in_conflict())
+        report = SyncReport(total=sum(row["record_id"] not in blocked for row in self.queue.pending_items()))
         try:
             self._push_items(report)
             self._push_photos(report)

@@ -58,6 +58,11 @@ def test_edit_fixes_the_fields_the_server_named_and_sends_a_new_attempt(live_ser
     seizure = Seizure.objects.get()
     assert seizure.point.equals_exact(places.WEST_EALING, 1e-9) and seizure.borough.name == "Ealing"
     assert queue_states(phone) == {"sent": 2}
+    # The corrected position is the officer's position from now on.
+    here = phone.run(live_server.url, "seize", "--here", "--time", at(20), "--vehicle-type", "e_bike",
+                     "--reason", "other", "--power", "other")  # fmt: skip
+    assert here.output.rstrip().endswith(": sent."), here.output
+    assert all(s.point.equals_exact(places.WEST_EALING, 1e-9) for s in Seizure.objects.all())
 
 
 def test_retry_sends_a_refused_record_again_once_the_server_would_take_it(
@@ -113,8 +118,11 @@ def test_resolve_shows_both_versions_and_keeping_theirs_drops_mine(
     assert commanders_phone.run(live_server.url, "join-operation", str(operation.pk)).code == 0
     mine = officers_phone.run(live_server.url, "--offline", "update-operation", "--notes", "Two officers at the van")
     seq = seq_of(mine.output)
+    ended = officers_phone.run(live_server.url, "--offline", "end-operation", "--time", at(300))
     assert commanders_phone.run(live_server.url, "update-operation", "--notes", "Van moved to Hanwell").code == 0
-    assert officers_phone.run(live_server.url, "sync").code == 0
+    assert officers_phone.run(live_server.url, "sync").code == 3  # the end waits behind the conflict
+    assert queue_states(officers_phone) == {"sent": 1, "attention": 1, "waiting": 1}
+    assert f"(after #{seq} is resolved): Operation Uxbridge Road ended" in officers_phone.run(None, "pending").output
     shown = officers_phone.run(live_server.url, "resolve", seq)
     lines = shown.output.splitlines()
     assert "the server now has version 2" in shown.output
@@ -126,8 +134,13 @@ def test_resolve_shows_both_versions_and_keeping_theirs_drops_mine(
 
     theirs = officers_phone.run(live_server.url, "resolve", seq, "--theirs")
     assert theirs.code == 0 and "the server's version stays" in theirs.output
-    assert queue_states(officers_phone) == {"sent": 1, "dropped": 1}
     assert Operation.objects.get().notes == "Van moved to Hanwell" and Operation.objects.get().version == 2
+    # The change queued behind it now builds on the version the officer has seen.
+    assert officers_phone.run(live_server.url, "sync").code == 0
+    assert queue_states(officers_phone) == {"sent": 2, "dropped": 1}
+    operation = Operation.objects.get()
+    assert (operation.notes, operation.status, operation.version) == ("Van moved to Hanwell", "completed", 3)
+    assert seq_of(ended.output) != seq
 
 
 def test_a_lost_answer_to_an_update_is_settled_as_sent_without_applying_it_twice(
