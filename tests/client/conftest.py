@@ -24,7 +24,7 @@ class Device:
     token: str
 
     def run(self, server: str | None, *args: str, attempts: int | None = None, token: bool = True, stdin=None) -> Run:
-        argv = ["--queue", str(self.queue), "--backoff", "0.02", "--timeout", "5", "-v"]
+        argv = ["--queue", str(self.queue), "--backoff", "0.02", "--timeout", "30", "-v"]  # a loaded machine is slow
         if token:
             argv += ["--token", self.token]
         if server:

@@ -47,6 +47,7 @@ def test_swapped_coordinates_are_caught_offline_in_the_servers_words(live_server
         f"{live_server.url}/api/v1/operations/",
         json=operation,
         headers={"Authorization": f"Token {token_of(officer)}"},
+        timeout=60,  # the machine is shared: a slow answer is not the point here
     )
     assert answer.status_code == 400
     assert answer.json()["errors"]["location"] == [expected]
