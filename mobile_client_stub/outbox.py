@@ -69,7 +69,7 @@ def cmd_pending(client: Client) -> int:
             client.say(f"     {row['last_error']}")
             client.say(f"     {what_to_do(row)}")
         elif row["last_error"]:
-            client.detail(f"     last try: {row['last_error']}")
+            client.say(f"     last try: {row['last_error']}")
         base = f", based on version {row['base_version']}" if row["base_version"] else ""
         client.detail(f"     {row['op']} {row['type']} {row['record_id']}{base}, {row['attempts']} attempt(s)")
     for photo in photos:
