@@ -134,11 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("assignments", nargs="*", metavar="FIELD=VALUE", help="e.g. point=-0.3021,51.5127")
     where(sub)
 
-    sub = command("retry", outbox.cmd_retry, "send a refused record again unchanged")
-    sub.add_argument("seq", type=int)
+    sub = command("retry", outbox.cmd_retry, "send a refused record (or photo, p2) again unchanged")
+    sub.add_argument("seq", help="the number `pending` shows: 5 for a record, p2 for a photo")
 
-    sub = command("drop", outbox.cmd_drop, "give up a record (asks to confirm; kept in the dropped log)")
-    sub.add_argument("seq", type=int)
+    sub = command("drop", outbox.cmd_drop, "give up a record or photo (asks to confirm; kept in the dropped log)")
+    sub.add_argument("seq", help="the number `pending` shows: 5 for a record, p2 for a photo")
     sub.add_argument("--yes", action="store_true", help="confirm without asking")
     sub.add_argument("--why", help="a note for the log")
 

@@ -8,7 +8,7 @@ from typing import Any
 from . import checks, deployment, words
 from .entry import POSITION_KEY, Where, parse_time, refuse_problems
 from .queue import ATTENTION, CONFLICT, DELETED, PROBLEM_WORDS, SENDING, STATE_WORDS, WAITING
-from .session import EXIT_OK, Client, UsageError, words_for_counts
+from .session import EXIT_LOGIN, EXIT_OK, Client, UsageError, words_for_counts
 from .sync import current_properties, same_value
 
 TIME_FIELDS = {"seized_at", "arrested_at", "started_at", "ended_at"}
@@ -73,8 +73,11 @@ def cmd_pending(client: Client) -> int:
         base = f", based on version {row['base_version']}" if row["base_version"] else ""
         client.detail(f"     {row['op']} {row['type']} {row['record_id']}{base}, {row['attempts']} attempt(s)")
     for photo in photos:
-        error = f" - {photo['last_error']}" if photo["last_error"] and photo["state"] == ATTENTION else ""
-        client.say(f"photo {STATE_WORDS.get(photo['state'], photo['state'])}: {photo['filename']}{error}")
+        number = f"p{photo['number']}"
+        client.say(f"#{number:<3} {STATE_WORDS.get(photo['state'], photo['state'])}: photo {photo['filename']}")
+        if photo["state"] == ATTENTION:
+            client.say(f"     {photo['last_error']}")
+            client.say(f"     send again with `retry {number}`, or `drop {number}`")
     return EXIT_OK
 
 
@@ -83,7 +86,8 @@ def cmd_dropped(client: Client) -> int:
     if not rows:
         client.say("Nothing dropped.")
     for row in rows:
-        client.say(f"#{row['seq']} dropped {words.london(row['dropped_at'])}: {row['summary']} ({row['why']})")
+        number = f"#{row['seq']}" if row["seq"] is not None else "photo"
+        client.say(f"{number} dropped {words.london(row['dropped_at'])}: {row['summary']} ({row['why']})")
     return EXIT_OK
 
 
@@ -226,7 +230,31 @@ def cmd_edit(client: Client) -> int:
 # --- retry, drop -----------------------------------------------------------------------------------
 
 
+def photo_for(client: Client, ref: str) -> Any:
+    photo = client.queue.photo_numbered(int(ref[1:])) if ref[1:].isdigit() else None
+    if photo is None:
+        raise UsageError(f"No photo #{ref} on this phone (see `pending`).")
+    if photo["state"] not in (ATTENTION, WAITING):
+        raise UsageError(f"Photo #{ref} is {STATE_WORDS.get(photo['state'], photo['state'])}. Nothing to do.")
+    return photo
+
+
+def seq_number(ref: str) -> int:
+    if not ref.lstrip("#").isdigit():
+        raise UsageError(f"{ref!r}: give the number `pending` shows, e.g. 5 (a record) or p2 (a photo).")
+    return int(ref.lstrip("#"))
+
+
 def cmd_retry(client: Client) -> int:
+    if client.args.seq.lower().startswith("p"):
+        photo = photo_for(client, client.args.seq.lower())
+        client.queue.photo_requeue(photo["id"])
+        code = client.sync(attempts=client.args.attempts if client.args.attempts_given else 1, quiet=True)
+        now = client.queue.photo_numbered(photo["number"])
+        error = f" - {now['last_error']}" if now["state"] == ATTENTION else ""
+        client.say(f"Photo {photo['filename']}: {STATE_WORDS.get(now['state'], now['state'])}{error}.")
+        return EXIT_LOGIN if code == EXIT_LOGIN else EXIT_OK
+    client.args.seq = seq_number(client.args.seq)
     row = item_for(client, client.args.seq, states=(ATTENTION, WAITING, SENDING))
     if row["problem"] in (CONFLICT, DELETED):
         raise UsageError(f"#{row['seq']} is {state_text(row)}: {what_to_do(row)}.")
@@ -236,6 +264,9 @@ def cmd_retry(client: Client) -> int:
 
 
 def cmd_drop(client: Client) -> int:
+    if client.args.seq.lower().startswith("p"):
+        return drop_photo(client, photo_for(client, client.args.seq.lower()))
+    client.args.seq = seq_number(client.args.seq)
     row = item_for(client, client.args.seq, states=(ATTENTION, WAITING, SENDING))
     dependents = client.queue.dependents(row["seq"])
     client.say(f"Drop #{row['seq']}: {row['summary']}")
@@ -252,6 +283,20 @@ def cmd_drop(client: Client) -> int:
     seqs = [row["seq"], *(other["seq"] for other in dependents)]
     client.queue.drop(seqs, why=client.args.why or "dropped by the officer")
     client.say(f"Dropped {', '.join(f'#{s}' for s in seqs)}; see `dropped` for the log.")
+    return EXIT_OK
+
+
+def drop_photo(client: Client, photo) -> int:
+    summary = f"Photo {photo['filename']} of seizure {photo['seizure_id']}"
+    client.say(f"Drop {summary}")
+    if not client.args.yes:
+        if not client.interactive:
+            raise UsageError(f"Dropping cannot be undone: add --yes to drop photo #p{photo['number']}.")
+        if not client.confirm("Drop for good (kept in this phone's log of dropped records)?"):
+            client.say("Kept.")
+            return EXIT_OK
+    client.queue.photo_drop(photo["id"], summary=summary, why=client.args.why or "dropped by the officer")
+    client.say(f"Dropped photo #p{photo['number']}; see `dropped` for the log.")
     return EXIT_OK
 
 

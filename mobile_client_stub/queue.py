@@ -309,7 +309,9 @@ class Queue:
         return self.db.execute("SELECT * FROM photos WHERE state = 'waiting' ORDER BY created_at, id").fetchall()
 
     def photos(self) -> list[sqlite3.Row]:
-        return self.db.execute("SELECT id, seizure_id, filename, state, attempts, last_error FROM photos").fetchall()
+        return self.db.execute(
+            "SELECT rowid AS number, id, seizure_id, filename, state, attempts, last_error FROM photos ORDER BY rowid"
+        ).fetchall()
 
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state").fetchall()
@@ -405,6 +407,25 @@ class Queue:
                 db.execute("UPDATE outbox SET state = 'dropped' WHERE seq = ?", (seq,))
                 if row["op"] == "create":
                     db.execute("UPDATE photos SET state = 'dropped' WHERE seizure_id = ?", (row["record_id"],))
+
+    def photo_numbered(self, number: int) -> sqlite3.Row | None:
+        """A photo by the number `pending` shows (`p3`: the photos table's rowid)."""
+        return self.db.execute(
+            "SELECT rowid AS number, id, seizure_id, filename, state, last_error FROM photos WHERE rowid = ?",
+            (number,),
+        ).fetchone()
+
+    def photo_requeue(self, photo_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE photos SET state = 'waiting', last_error = NULL WHERE id = ?", (photo_id,))
+
+    def photo_drop(self, photo_id: str, *, summary: str, why: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO dropped (photo_id, summary, item, why, dropped_at) VALUES (?, ?, ?, ?, ?)",
+                (photo_id, summary, json.dumps({"photo": photo_id}), why, utcnow()),
+            )
+            db.execute("UPDATE photos SET state = 'dropped' WHERE id = ?", (photo_id,))
 
     def photo_sent(self, photo_id: str) -> None:
         with self.transaction() as db:

@@ -350,6 +350,15 @@ def test_photos_logged_offline_upload_and_a_lying_one_is_refused(
     url = f"{live_server.url}/api/v1/photos/{photo.pk}/"
     assert httpx.get(url, headers={"Authorization": f"Token {token_of(officer)}"}).content == images.png()
     assert httpx.get(url, headers={"Authorization": f"Token {token_of(analyst)}"}).status_code == 403
+    # The refused photo is not stuck: retried (refused again, same bytes) then dropped.
+    pending = phone.run(None, "pending").output
+    assert "#p2  needs your attention: photo battery.jpg" in pending and "`drop p2`" in pending
+    retried = phone.run(live_server.url, "retry", "p2")
+    assert "Photo battery.jpg: needs your attention - HTTP 415" in retried.output, retried.output
+    assert phone.run(None, "drop", "p2", "--yes").code == 0
+    assert "Photos: 1 sent, 1 dropped by you" in phone.run(None, "status").output
+    assert "photo dropped" in phone.run(None, "dropped").output
+    assert SeizurePhoto.objects.count() == 1
 
 
 def test_login_whoami_and_suggestions_when_the_server_has_none(live_server, officer, device_for):
