@@ -2,9 +2,16 @@
 Retry-After, lost answers and a database restart each leave every item waiting, and the next
 sync puts every record on the server exactly once (live server, real HTTP, real PostGIS)."""
 
+import random
 import threading
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
+import httpx
+
+from mobile_client_stub.api import retry_after
+from mobile_client_stub.sync import Backoff
 from tests.client.helpers import database_outage, log_a_short_night, queue_states, server_counts
 from tests.client.proxy import FaultyProxy, canned_response
 
@@ -133,3 +140,17 @@ def test_a_database_restart_during_sync_loses_and_repeats_nothing(live_server, o
     assert run.code == 0, run.output
     assert queue_states(phone) == EVERYTHING
     assert server_counts() == (1, 4, 1)
+
+
+def test_retry_after_is_read_as_seconds_or_a_date_and_jitter_never_undercuts_it():
+    now = datetime.now(UTC)
+    in_a_minute = format_datetime(now + timedelta(seconds=60), usegmt=True)
+    assert retry_after(httpx.Response(503, headers={"Retry-After": "7"})) == 7
+    assert 55 <= retry_after(httpx.Response(503, headers={"Retry-After": in_a_minute})) <= 60
+    assert retry_after(httpx.Response(503, headers={"Retry-After": "soon"})) is None
+    assert retry_after(httpx.Response(503, headers={"Retry-After": "86400"})) == 300  # asked again next sync
+    backoff = Backoff(base_s=0.5, cap_s=30, rng=random.Random(15))
+    waits = [backoff.delay(attempt) for attempt in range(8) for _ in range(20)]
+    assert all(0 <= w <= 30 for w in waits) and len(set(waits)) == len(waits)  # full jitter: spread out
+    asked = [backoff.delay(attempt, retry_after=2.0) for attempt in range(8) for _ in range(20)]
+    assert all(2.0 <= w <= 2.0 + 15 for w in asked) and len(set(asked)) == len(asked)

@@ -51,6 +51,11 @@ def test_edit_fixes_the_fields_the_server_named_and_sends_a_new_attempt(live_ser
 
     # Without saying what to change (and no keyboard to ask on), edit names the field.
     assert "point=LON,LAT" in phone.run(live_server.url, "edit", seq).output
+    # At a keyboard it asks for the field the server named; Enter keeps the value.
+    kept = phone.run(live_server.url, "edit", seq, stdin=_Keyboard("\n"))
+    assert "The server said: position: The point is outside Greater London." in kept.output
+    assert "position (now 51.68000, -0.50000 (lat, lon); Enter keeps it): " in kept.output
+    assert "Nothing changed." in kept.output and queue_states(phone) == {"sent": 1, "attention": 1}
     fixed = phone.run(live_server.url, "edit", seq, f"point={places.WEST_EALING.x},{places.WEST_EALING.y}")
     assert fixed.code == 0, fixed.output
     assert f"#{seq} changed (position); it goes again as a new attempt." in fixed.output
