@@ -27,14 +27,6 @@ class User(AbstractUser):
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="core_user_role_valid"),
         ]
 
-    @property
-    def is_commander(self) -> bool:
-        return self.role == Role.COMMANDER
-
-    @property
-    def is_analyst(self) -> bool:
-        return self.role == Role.ANALYST
-
 
 class TrackedModel(models.Model):
     """Audit columns and the optimistic-concurrency version every field record carries."""
