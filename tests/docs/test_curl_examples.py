@@ -124,7 +124,7 @@ def docs_server(boroughs, live_server, settings, tmp_path):
     """A live server over demo-like data, and the environment its examples read."""
     settings.MEDIA_ROOT = tmp_path / "media"
     corridors_load(path=settings.CORRIDORS_FILE)
-    call_command("load_demo", end=timezone.localdate(), operations=20, stdout=StringIO())
+    call_command("load_demo", end=timezone.localdate(), operations=30, stdout=StringIO())
     call_command("compute_hotspots", stdout=StringIO())
     commander = UserFactory(username="commander", role=Role.COMMANDER)
     officer = UserFactory(username="officer", role=Role.OFFICER, team="Ealing Town Centre Team")
