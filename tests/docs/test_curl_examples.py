@@ -19,6 +19,7 @@ a fixed UUID, then a read of it) but never on another page's.
 
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from io import StringIO
@@ -122,6 +123,8 @@ def pages_with_examples() -> list[Path]:
 @pytest.fixture
 def docs_server(boroughs, live_server, settings, tmp_path):
     """A live server over demo-like data, and the environment its examples read."""
+    if shutil.which("curl") is None:
+        pytest.fail("curl is missing: run `make system-deps` (scripts/system_deps.sh installs it).")
     settings.MEDIA_ROOT = tmp_path / "media"
     corridors_load(path=settings.CORRIDORS_FILE)
     call_command("load_demo", end=timezone.localdate(), operations=30, stdout=StringIO())
