@@ -26,7 +26,6 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -179,7 +178,7 @@ def test_a_failing_example_is_reported_with_its_file_and_line(docs_server, tmp_p
     env, workdir = docs_server
     page = tmp_path / "page.md"
     page.write_text(
-        "# A page\n\n```bash\ncurl -fsS -H \"Authorization: Token $TOKEN\" \"$API/api/v1/nowhere/\"\n```\n\n"
+        '# A page\n\n```bash\ncurl -fsS -H "Authorization: Token $TOKEN" "$API/api/v1/nowhere/"\n```\n\n'
         "```bash\ncurl -sS -o /dev/null -w '%{http_code}\\n' \"$API/api/v1/operations/\"\n# -> 200\n```\n"
     )
     failing, mislabelled = (Example(path=REPO / "docs" / "x.md", line=e.line, code=e.code) for e in bash_blocks(page))
