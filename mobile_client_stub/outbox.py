@@ -154,14 +154,9 @@ def ask_for_fields(client: Client, row, data: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def cmd_edit(client: Client) -> int:
+def changes_from_args(client: Client, row, data: dict[str, Any]) -> dict[str, Any]:
+    """The changes given on the command line: FIELD=VALUE, --lon/--lat/--here/--at, --time."""
     a = client.args
-    row = item_for(client, a.seq, states=(ATTENTION, WAITING))
-    if row["problem"] in (CONFLICT, DELETED):
-        raise UsageError(f"#{row['seq']} is {state_text(row)}: {what_to_do(row)}.")
-    if row["op"] == "delete":
-        raise UsageError(f"#{row['seq']} is a deletion: nothing to edit; `retry` or `drop` it.")
-    data = json.loads(row["data"] or "{}")
     changes: dict[str, Any] = {}
     for assignment in a.assignments:
         field, sep, value = assignment.partition("=")
@@ -170,15 +165,29 @@ def cmd_edit(client: Client) -> int:
         changes[field.strip()] = parse_assignment(field.strip(), value.strip())
     if a.lon is not None or a.lat is not None or a.here or a.at or a.time:
         where = Where(client, required=False)
-        geo_field = "location" if row["type"] == "operation" else "point"
         if where.point:
-            changes[geo_field] = where.point
-        if where.time:
-            time_field = next((f for f in TIME_FIELDS if f in data), None)
-            if time_field:
-                changes[time_field] = where.time
+            changes["location" if row["type"] == "operation" else "point"] = where.point
+        time_field = next((f for f in TIME_FIELDS if f in data), None)
+        if where.time and time_field:
+            changes[time_field] = where.time
     if a.accuracy_m is not None:
         changes["accuracy_m"] = a.accuracy_m
+    return changes
+
+
+def position_of(data: dict[str, Any]) -> tuple[float, float] | None:
+    point = data.get("point") or data.get("location")
+    return tuple(point["coordinates"][:2]) if isinstance(point, dict) and "coordinates" in point else None
+
+
+def cmd_edit(client: Client) -> int:
+    row = item_for(client, client.args.seq, states=(ATTENTION, WAITING))
+    if row["problem"] in (CONFLICT, DELETED):
+        raise UsageError(f"#{row['seq']} is {state_text(row)}: {what_to_do(row)}.")
+    if row["op"] == "delete":
+        raise UsageError(f"#{row['seq']} is a deletion: nothing to edit; `retry` or `drop` it.")
+    data = json.loads(row["data"] or "{}")
+    changes = changes_from_args(client, row, data)
     if not changes:
         if not client.interactive:
             names = ", ".join(refused_fields(row)) or "the fields to change"
@@ -191,37 +200,29 @@ def cmd_edit(client: Client) -> int:
             client.say("Nothing changed.")
             return EXIT_OK
     new = {**data, **changes}
-    point = new.get("point") or new.get("location")
-    position = tuple(point["coordinates"][:2]) if isinstance(point, dict) and "coordinates" in point else None
+    moved = bool({"point", "location"} & set(changes))
+    position = position_of(new)
     refuse_problems(
         client,
         checks.entry_problems(
-            point=position if ("point" in changes or "location" in changes) else None,
+            point=position if moved else None,
             accuracy_m=new.get("accuracy_m"),
             times={f: new.get(f) for f in TIME_FIELDS & set(changes)},
         ),
     )
     client.queue.requeue(row["seq"], data=new)
-    if position and ("point" in changes or "location" in changes):
-        # The corrected position is where the officer is: `--here` uses it from now on.
-        client.queue.set_setting(
-            POSITION_KEY, json.dumps({"lon": position[0], "lat": position[1], "accuracy_m": new.get("accuracy_m")})
-        )
     place = row["place"]
-    if {"point", "location"} & set(changes):
-        near = deployment.nearest_stop(deployment.kept_bundle(client.queue), *position) if position else None
+    if moved and position:
+        # The corrected position is where the officer is: `--here` uses it from now on.
+        kept = {"lon": position[0], "lat": position[1], "accuracy_m": new.get("accuracy_m")}
+        client.queue.set_setting(POSITION_KEY, json.dumps(kept))
+        near = deployment.nearest_stop(deployment.kept_bundle(client.queue), *position)
         place = near.title if near else None
     operation_id = row["record_id"] if row["type"] == "operation" else new.get("operation")
-    client.queue.set_summary(
-        row["seq"],
-        words.describe(
-            op=row["op"],
-            record_type=row["type"],
-            data=new,
-            place=place,
-            operation_name=client.queue.label(operation_id),
-        ),
+    summary = words.describe(
+        op=row["op"], record_type=row["type"], data=new, place=place, operation_name=client.queue.label(operation_id)
     )
+    client.queue.set_summary(row["seq"], summary)
     changed = ", ".join(words.FIELDS.get(f, f) for f in changes)
     client.say(f"#{row['seq']} changed ({changed}); it goes again as a new attempt.")
     return client.after_action(row["seq"])

@@ -141,16 +141,19 @@ class Client:
             ).run()
         finally:
             api.close()
-        self.last_report = report
         if report.login_needed:
             self.say(LOGIN_AGAIN.format(kept=self.kept()))
             return EXIT_LOGIN
-        waiting = self.waiting()
-        attention = self.queue.counts().get(ATTENTION, 0) + self.queue.photo_counts().get(ATTENTION, 0)
         if quiet:
             if report.refused_batch:
                 return EXIT_ERROR
-            return EXIT_WAITING if waiting else EXIT_OK
+            return EXIT_WAITING if self.waiting() else EXIT_OK
+        return self.summarise(report, started)
+
+    def summarise(self, report, started: float) -> int:
+        """The one-line summary of a sync, and what to do next; returns the exit code."""
+        waiting = self.waiting()
+        attention = self.queue.counts().get(ATTENTION, 0) + self.queue.photo_counts().get(ATTENTION, 0)
         photos = f"; {report.photos_uploaded} photo(s) uploaded" if report.photos_uploaded else ""
         self.say(
             f"Sync: {report.sent} sent, {attention} need{'s' if attention == 1 else ''} your attention, "
