@@ -4,7 +4,8 @@ Loaded by `CoreConfig.ready()`: drf-spectacular finds extensions by subclass reg
 """
 
 from drf_spectacular.contrib.rest_framework_gis import GeoFeatureModelListSerializerExtension
-from drf_spectacular.plumbing import build_array_type
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_array_type, build_bearer_security_scheme_object
 from rest_framework_gis.pagination import GeoJsonPagination
 
 
@@ -28,3 +29,14 @@ class PaginatedFeatureListExtension(GeoFeatureModelListSerializerExtension):
         if direction == "response" and pagination_class and issubclass(pagination_class, GeoJsonPagination):
             return build_array_type(auto_schema.resolve_serializer(self.target.child, direction).ref)
         return super().map_serializer(auto_schema, direction)
+
+
+class ShiftTokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Token <token>` (knox tokens, ebikeops.core.tokens), under the name the
+    schema has always used for it."""
+
+    target_class = "ebikeops.core.tokens.ShiftTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")  # noqa: S106 - the scheme name
