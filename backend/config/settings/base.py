@@ -168,6 +168,8 @@ STORAGES = {
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/map/"
 
+# JSON bodies nested deeper than this are refused with 400 (ebikeops.core.parsers).
+JSON_MAX_DEPTH = int(env_number("JSON_MAX_DEPTH", 400, int))
 # Bodies over this size are refused with 413 before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env_number("MAX_REQUEST_BYTES", 2_000_000, int))
 
@@ -176,6 +178,14 @@ REST_FRAMEWORK = {
         "ebikeops.core.tokens.ShiftTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # JSON with a nesting limit (JSON_MAX_DEPTH): a deeply nested body is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "ebikeops.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # An unknown ?format= is a 400 naming `format`, not DRF's 404 (ebikeops.core.negotiation).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "ebikeops.core.negotiation.FormatParamNegotiation",
     "DEFAULT_THROTTLE_CLASSES": ["ebikeops.core.throttling.UserThrottle", "ebikeops.core.throttling.IPThrottle"],
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -218,6 +228,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_CLIENT_IP_CALLABLE = "ebikeops.core.throttling.client_ip"
 AXES_LOCKOUT_CALLABLE = "ebikeops.core.throttling.lockout_response"
+# Attempts and lockouts are recorded in the database (admin: Axes); no log line per attempt.
+AXES_VERBOSE = env_bool("AXES_VERBOSE", default=False)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ebike-ops API",
@@ -233,6 +245,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the problem-details errors it can answer (core.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ebikeops.core.schema.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OffenceCategoryEnum": "ebikeops.operations.models.OffenceCategory",
         "HotspotRunStatusEnum": "ebikeops.hotspots.models.RunStatus",

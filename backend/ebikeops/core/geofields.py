@@ -6,6 +6,8 @@ from django.contrib.gis.geos import MultiPoint, Point
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .datetimes import check_aware
+
 POINT_SCHEMA = {
     "type": "object",
     "required": ["type", "coordinates"],
@@ -92,4 +94,8 @@ class AwareDateTimeField(serializers.DateTimeField):
 
         if timezone.is_naive(value):
             self.fail("naive")
+        try:
+            check_aware(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc), code="invalid") from None
         return super().enforce_timezone(value)

@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from ebikeops.core.filters import BBoxFilter, DistanceFilter
 from ebikeops.core.permissions import IsAnyRole, sees_sensitive_fields
+from ebikeops.core.renderers import GEOJSON, geojson_response
 from ebikeops.hotspots.api import serializers as hotspot_serializers
 from ebikeops.operations.api import serializers as record_serializers
 
@@ -36,10 +37,10 @@ from .renderers import (
     URLDecidesNegotiation,
     csv_stream,
     geojson_stream,
+    started,
 )
 from .serializers import LayerQuery, Summary, SummaryQuery
 
-GEOJSON = "application/geo+json"
 CSV = "text/csv"
 MVT = "application/vnd.mapbox-vector-tile"
 
@@ -66,10 +67,11 @@ def _filter_parameter(name: str, field: django_filters.Filter, kinds: list[str],
         return OpenApiParameter(
             name, {"type": "array", "items": {"type": "string", "enum": choices}}, explode=True, description=described
         )
-    kind = {
+    kinds_by_class = {
         django_filters.IsoDateTimeFilter: OpenApiTypes.DATETIME,
         django_filters.UUIDFilter: OpenApiTypes.UUID,
-    }.get(type(field), OpenApiTypes.STR)
+    }
+    kind = next((k for cls, k in kinds_by_class.items() if isinstance(field, cls)), OpenApiTypes.STR)
     return OpenApiParameter(name, kind, description=described)
 
 
@@ -168,7 +170,13 @@ class LayerView(ProblemsAsJSON, APIView):
         body = selectors.layer_geojson(
             self.kind, request.query_params, sensitive=sees_sensitive_fields(request.user), limit=_limit(request)
         )
-        return HttpResponse(body, content_type="application/json")
+        return geojson_response(request, body)
+
+
+def _both_media_types(response) -> dict:
+    """A layer's 200: GeoJSON (application/geo+json), or the same body as application/json for
+    a client that asks for that (ebikeops.core.renderers)."""
+    return {(200, GEOJSON): response, (200, "application/json"): response}
 
 
 def _layer_view(name: str, kind: selectors.RecordKind, feature) -> type[LayerView]:
@@ -184,8 +192,8 @@ def _layer_view(name: str, kind: selectors.RecordKind, feature) -> type[LayerVie
             ),
             *filter_parameters([kind]),
         ],
-        responses={
-            (200, "application/json"): OpenApiResponse(
+        responses=_both_media_types(
+            OpenApiResponse(
                 _feature_collection(
                     f"{kind.name.title()}Layer",
                     feature,
@@ -195,7 +203,7 @@ def _layer_view(name: str, kind: selectors.RecordKind, feature) -> type[LayerVie
                 ),
                 description=SENSITIVE_NOTE,
             )
-        },
+        ),
     )
     return extend_schema_view(get=schema)(view)
 
@@ -234,15 +242,15 @@ class HotspotLayerView(ProblemsAsJSON, APIView):
             ),
             OpenApiParameter("bbox", OpenApiTypes.STR, description="min_lon,min_lat,max_lon,max_lat (WGS84 degrees)"),
         ],
-        responses={
-            (200, "application/json"): _feature_collection(
+        responses=_both_media_types(
+            _feature_collection(
                 "HotspotsLayer",
                 hotspot_serializers.HotspotFeature,
                 numberReturned=serializers.IntegerField(),
                 limit=serializers.IntegerField(),
                 truncated=serializers.BooleanField(help_text="more features matched than `limit`"),
             )
-        },
+        ),
     )
     def get(self, request):
         form = _hotspot_question(request)
@@ -254,7 +262,7 @@ class HotspotLayerView(ProblemsAsJSON, APIView):
             limit=limit,
             weekdays=hotspot_serializers.WEEKDAYS,
         )
-        return HttpResponse(body, content_type="application/json")
+        return geojson_response(request, body)
 
 
 SeizureLayerView = _layer_view("SeizureLayerView", selectors.SEIZURES, record_serializers.SeizureFeatureSensitive)
@@ -282,15 +290,19 @@ class ExportView(ProblemsAsJSON, APIView):
         params = request.query_params
         if self.fmt == "geojson":
             chunks = selectors.export_geojson_features(self.kind, params, sensitive=sensitive, chunk_size=chunk_size)
-            body, content_type = geojson_stream(chunks), GEOJSON
         else:
             chunks = selectors.export_csv_rows(self.kind, params, sensitive=sensitive, chunk_size=chunk_size)
-            header = selectors.export_csv_header(self.kind, sensitive=sensitive)
-            body, content_type = csv_stream(header, chunks), f"{CSV}; charset=utf-8"
-        # Nothing has run yet: the rows are read only as the response is sent.
+        # Nothing has run yet (the filters are checked): a 304 runs no query.
         current = http.validators(request, variant=(self.fmt, sensitive))
         if (unchanged := http.not_modified(request, current)) is not None:
+            chunks.close()
             return unchanged
+        chunks = started(chunks)  # the query runs now: a failure is an error response, not a cut-off 200
+        if self.fmt == "geojson":
+            body, content_type = geojson_stream(chunks), GEOJSON
+        else:
+            header = selectors.export_csv_header(self.kind, sensitive=sensitive)
+            body, content_type = csv_stream(header, chunks), f"{CSV}; charset=utf-8"
         response = StreamingHttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{self.kind.name}.{self.fmt}"'
         return current.apply(response)

@@ -44,7 +44,11 @@ class TokenLoginApi(APIView):
     def get_authenticate_header(self, request) -> str:
         return "Token"  # a wrong password is a 401 (the token this endpoint issues is the scheme)
 
-    @extend_schema(request=InputSerializer, responses={201: TokenOutput}, auth=[])
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: TokenOutput, 401: OpenApiResponse(description=BAD_CREDENTIALS)},
+        auth=[],
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from ebikeops.core.filters import BBoxFilter, DistanceFilter
 from ebikeops.core.permissions import FieldRecordPermission, sees_sensitive_fields
+from ebikeops.core.renderers import GEOJSON_RENDERERS
 from ebikeops.sync import http as preconditions
 from ebikeops.sync.services import ensure_not_deleted, record_deleted
 
@@ -93,6 +94,7 @@ ARRESTS = RecordResource(
 class RecordViewMixin:
     resource: RecordResource
     permission_classes = [FieldRecordPermission]
+    renderer_classes = GEOJSON_RENDERERS  # Features: application/geo+json (or application/json if asked)
 
     def get_queryset(self):
         return self.resource.selector()
