@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from ebikeops.core.error_pages import server_error
+
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "config.settings.base",
     "DJANGO_SECRET_KEY": "k9#Qz!w2" * 8,  # long and varied, as a generated key is
@@ -68,8 +70,6 @@ def test_an_unknown_page_outside_the_api_stays_html():
 
 
 def test_a_500_under_the_api_is_problem_details_and_html_elsewhere(rf):
-    from ebikeops.core.error_pages import server_error
-
     api = server_error(rf.get("/api/v1/seizures/"))
     assert api.status_code == 500 and api["Content-Type"] == "application/problem+json"
     page = server_error(rf.get("/map/"))

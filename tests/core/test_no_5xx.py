@@ -12,6 +12,7 @@ from ebikeops.core.datetimes import INSTANT_OUT_OF_RANGE, OFFSET_OUT_OF_RANGE
 from ebikeops.core.filters import OUTSIDE_GRID
 from ebikeops.core.pagination import BAD_PAGE_SIZE
 from ebikeops.core.parsers import TOO_DEEP
+from ebikeops.reporting import sql
 from tests.factories import OperationFactory, SeizureFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,8 +122,6 @@ def test_json_within_the_depth_limit_is_parsed(officer_client):
 def test_an_export_whose_query_fails_is_an_error_not_a_200_cut_mid_stream(commander, monkeypatch):
     """The old export sent 200 and its opening bytes, then died when PostgreSQL refused the query
     (schemathesis saw `since=...+16:00`). A query that fails now fails before the status line."""
-    from ebikeops.reporting import sql
-
     SeizureFactory()
     broken = {key: query.replace("ORDER BY", "WHERE 1 / 0 = 1 ORDER BY") for key, query in sql.EXPORT_GEOJSON.items()}
     monkeypatch.setattr(sql, "EXPORT_GEOJSON", broken)

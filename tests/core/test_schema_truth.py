@@ -50,6 +50,7 @@ def test_a_simplified_borough_may_be_a_polygon_and_the_schema_says_so(schema, an
         ("/api/v1/seizures/{id}/", "patch", {"400", "401", "403", "404", "410", "412", "428", "429"}),
         ("/api/v1/operations/{id}/", "delete", {"401", "403", "404", "410", "412", "428", "429"}),
         ("/api/v1/health/", "get", {"429"}),
+        ("/api/v1/auth/token/", "post", {"400", "401", "429"}),  # a wrong password (schemathesis)
     ],
 )
 def test_error_responses_are_documented_as_problem_details(schema, path, method, codes):

@@ -92,7 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: it turns a locked-out login into a 429 (core.throttling).
+    # Last, as django-axes asks: it turns a locked-out login into a 429 (core.lockout).
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -227,7 +227,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_CLIENT_IP_CALLABLE = "ebikeops.core.throttling.client_ip"
-AXES_LOCKOUT_CALLABLE = "ebikeops.core.throttling.lockout_response"
+AXES_LOCKOUT_CALLABLE = "ebikeops.core.lockout.lockout_response"
 # Attempts and lockouts are recorded in the database (admin: Axes); no log line per attempt.
 AXES_VERBOSE = env_bool("AXES_VERBOSE", default=False)
 

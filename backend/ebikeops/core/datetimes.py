@@ -8,6 +8,8 @@ is before year 1 in UTC (an OverflowError). Both are refused here, as 400s on th
 
 from datetime import UTC, datetime, timedelta
 
+from rest_framework.serializers import DateTimeField
+
 MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
 OFFSET_OUT_OF_RANGE = "The UTC offset must be between -15:59 and +15:59, e.g. +01:00."
 INSTANT_OUT_OF_RANGE = "This time is outside the range of dates the server can store."
@@ -49,7 +51,5 @@ def rfc3339_output(to_representation):
 
 
 def install_rfc3339_output() -> None:
-    from rest_framework.serializers import DateTimeField
-
     if not getattr(DateTimeField.to_representation, "rfc3339", False):
         DateTimeField.to_representation = rfc3339_output(DateTimeField.to_representation)

@@ -121,29 +121,3 @@ def refuse_if_over_failure_limit(request) -> None:
 def failed_authentication(request) -> None:
     """Count one invalid token against this client (see `refuse_if_over_failure_limit`)."""
     _AuthFailureThrottle().record(request)
-
-
-def lockout_response(request, original_response=None, credentials=None):
-    """django-axes' answer to a locked-out login (`AXES_LOCKOUT_CALLABLE`): 429 with Retry-After,
-    as problem details under /api/ and as a plain page elsewhere (the login forms)."""
-    import json
-    import math
-
-    from django.http import HttpResponse
-
-    from .problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
-
-    minutes = settings.AXES_COOLOFF_MINUTES
-    detail = f"Too many failed logins: this account is locked on this address for {minutes:g} minutes."
-    if request.path.startswith("/api/"):
-        body = {
-            "type": PROBLEM_BASE + "too-many-requests",
-            "title": "Too Many Requests",
-            "status": 429,
-            "detail": detail,
-        }
-        response = HttpResponse(json.dumps(body), status=429, content_type=PROBLEM_CONTENT_TYPE)
-    else:
-        response = HttpResponse(detail, status=429, content_type="text/plain; charset=utf-8")
-    response["Retry-After"] = str(math.ceil(minutes * 60))
-    return response
