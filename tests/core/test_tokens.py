@@ -1,8 +1,10 @@
 """API tokens: issued by password, hashed at rest, expiring after a shift, rotated, revoked."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -84,3 +86,13 @@ def test_a_malformed_token_header_is_401_not_500(header):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
     assert client.get("/api/v1/operations/").status_code == 401
+
+
+def test_purge_tokens_deletes_only_expired_ones(officer):
+    live = token_of(officer)
+    token_issue(user=officer, ttl=timedelta(hours=-1))
+    out = StringIO()
+    call_command("purge_tokens", stdout=out)
+    assert out.getvalue().strip() == "1 expired token(s) deleted."
+    assert AuthToken.objects.filter(user=officer).count() == 1
+    assert _with(live).get("/api/v1/operations/").status_code == 200
