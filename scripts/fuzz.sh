@@ -50,11 +50,9 @@ mkdir -p "$report_dir"
   --threads 4 --timeout 120 >"$log" 2>&1) &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT INT TERM
-for _ in $(seq 1 60); do
-  curl -fsS "$base/api/v1/health/" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-curl -fsS "$base/api/v1/health/" >/dev/null || { echo "fuzz: the server did not start; see $log" >&2; exit 1; }
+healthy() { .venv/bin/python -c 'import sys, httpx; sys.exit(httpx.get(sys.argv[1]).status_code != 200)' "$base/api/v1/health/" 2>/dev/null; }
+for _ in $(seq 1 60); do healthy && break; sleep 0.5; done
+healthy || { echo "fuzz: the server did not start; see $log" >&2; exit 1; }
 echo "== fuzz: server on $base (pid $server)"
 
 # Rotating or revoking would end the run's own token (every later request a 401); those

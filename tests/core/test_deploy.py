@@ -55,8 +55,10 @@ def test_the_password_reset_pages_are_gone(path):
 
 
 @pytest.mark.django_db
-def test_an_unknown_api_route_is_a_problem_details_404():
-    response = Client().get("/api/v1/no-such-thing/")
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/tiles/hotspots/null,null/0/0.mvt"])
+def test_an_unknown_api_route_is_a_problem_details_404(path):
+    """The tile URL: schemathesis found its 404 served as HTML."""
+    response = Client().get(path)
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["status"] == 404

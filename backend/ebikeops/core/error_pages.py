@@ -1,5 +1,5 @@
 """Django's 404 and 500 handlers (`handler404`, `handler500` in config.urls): problem details
-(RFC 9457) under /api/, Django's HTML pages elsewhere.
+(RFC 9457) under /api/ and /tiles/, Django's HTML pages elsewhere.
 
 DRF's exception handler only sees errors raised inside a DRF view; a URL that matches no
 route, or an error that escapes a view, reaches these instead.
@@ -12,9 +12,13 @@ from django.views import defaults
 
 from .problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
+# Where the API lives: everything in /api/schema/ (the vector tiles sit at /tiles/ for short
+# map URLs, but are API operations all the same).
+API_PREFIXES = ("/api/", "/tiles/")
+
 
 def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(API_PREFIXES)
 
 
 def _problem(status: int, title: str, detail: str) -> HttpResponse:
