@@ -3,7 +3,7 @@
 # a commander, an analyst and anonymously, with the examples, coverage and stateful phases.
 # Fails on any 5xx, any response that does not match the schema (body or content type) and any
 # status code the schema does not document. Bounded: FUZZ_MAX_EXAMPLES cases per operation
-# and FUZZ_MAX_TIME seconds per role (about 8 minutes in all on 2 cores).
+# and FUZZ_MAX_TIME (90) seconds per role: about 8 minutes in all on this 2-core machine.
 #
 # The server is gunicorn on a free loopback port, over its own database (FUZZ_DATABASE_URL,
 # flushed, then given demo data) and its own Redis database; it is stopped on exit.
@@ -24,7 +24,7 @@ export CORRIDORS_FILE="${CORRIDORS_FILE:-$repo/geodata/corridors.geojson}"
 export THROTTLE_USER_RATE=100000/min THROTTLE_ANON_RATE=100000/min THROTTLE_IP_RATE=100000/min
 export THROTTLE_LOGIN_RATE=100000/min THROTTLE_AUTH_FAILURE_RATE=100000/min AXES_FAILURE_LIMIT=100000
 max_examples="${FUZZ_MAX_EXAMPLES:-15}"
-max_time="${FUZZ_MAX_TIME:-100}"
+max_time="${FUZZ_MAX_TIME:-90}"
 workers="${FUZZ_WORKERS:-1}"
 report_dir="${FUZZ_REPORT_DIR:-$repo/var/fuzz}"
 manage() { (cd backend && ../.venv/bin/python manage.py "$@"); }
