@@ -10,8 +10,8 @@ import stat
 from pathlib import Path
 
 import httpx
-from rest_framework.authtoken.models import Token
 
+from ebikeops.core.tokens import token_issue, token_revoke
 from ebikeops.operations import errors
 from ebikeops.operations.models import Operation, Seizure
 from mobile_client_stub.cli import main
@@ -187,13 +187,13 @@ def test_a_revoked_token_asks_for_login_and_keeps_the_whole_queue(live_server, o
     phone = device_for(officer)
     assert phone.run(live_server.url, "login").code == 0
     log_a_short_night(phone, f"http://127.0.0.1:{free_port()}")  # no signal at the kerbside
-    Token.objects.filter(user=officer).delete()  # revoked (or expired) on the server
+    token_revoke(user=officer)  # revoked (or expired) on the server
     refused = phone.run(live_server.url, "sync", token=False)
     assert refused.code == 4
     assert "no longer accepts your sign-in" in refused.output and "6 change(s) are kept" in refused.output
     assert queue_states(phone) == {"waiting": 6}
 
-    new = Token.objects.create(user=officer).key
+    new = token_issue(user=officer).token
     login = phone.run(live_server.url, "login", "--token", new, token=False)
     assert "Logged in as officer-a (officer)" in login.output and "6 change(s) on this phone" in login.output
     assert Path(f"{phone.queue}.token").read_text() == new

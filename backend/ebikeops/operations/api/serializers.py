@@ -216,7 +216,7 @@ SENSITIVE_SEIZURE_FIELDS = ("frame_number", "notes")
 class OperationFeature(GeoFeatureModelSerializer):
     """An operation as a GeoJSON Feature at its main location, without notes."""
 
-    lead_officer = serializers.CharField(source="lead_officer.username", default=None, read_only=True)
+    lead_officer = serializers.CharField(source="lead_officer.username", default=None, allow_null=True, read_only=True)
     borough = serializers.CharField(source="borough.name", default=None, allow_null=True, read_only=True)
     stop_points = GeometryField(read_only=True, allow_null=True)
     seizure_count = serializers.IntegerField(read_only=True)
