@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "ebikeops.demo",
     "ebikeops.webmap",
     "ebikeops.hotspots",
+    "ebikeops.imports",
+    "ebikeops.incidents",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +225,10 @@ REPORTING_EXPORT_CHUNK_ROWS = int(env_number("REPORTING_EXPORT_CHUNK_ROWS", 2_00
 REPORTING_TILE_MAX_AGE = int(env_number("REPORTING_TILE_MAX_AGE", 60, int))
 REPORTING_TILE_MAX_POINTS = int(env_number("REPORTING_TILE_MAX_POINTS", 5_000, int))
 REPORTING_TILE_MAX_ZOOM = int(env_number("REPORTING_TILE_MAX_ZOOM", 22, int))
+
+# --- Imports (ebikeops.imports) -------------------------------------------------------------
+# An uploaded import file larger than this is refused with 413 (the commands have no limit).
+IMPORT_MAX_UPLOAD_BYTES = int(env_number("IMPORT_MAX_UPLOAD_BYTES", 200_000_000, int))
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")
 CELERY_RESULT_BACKEND = None
