@@ -163,6 +163,7 @@ SPECTACULAR_SETTINGS = {
         "OffenceCategoryEnum": "ebikeops.operations.models.OffenceCategory",
         "HotspotRunStatusEnum": "ebikeops.hotspots.models.RunStatus",
         "OperationStatusEnum": "ebikeops.operations.models.OperationStatus",
+        "ImportKindEnum": "ebikeops.imports.models.ImportKind",
     },
 }
 
@@ -229,6 +230,8 @@ REPORTING_TILE_MAX_ZOOM = int(env_number("REPORTING_TILE_MAX_ZOOM", 22, int))
 # --- Imports (ebikeops.imports) -------------------------------------------------------------
 # An uploaded import file larger than this is refused with 413 (the commands have no limit).
 IMPORT_MAX_UPLOAD_BYTES = int(env_number("IMPORT_MAX_UPLOAD_BYTES", 200_000_000, int))
+# The police.uk incident layer holds at most this many map points (`truncated` says so).
+INCIDENTS_LAYER_MAX_FEATURES = int(env_number("INCIDENTS_LAYER_MAX_FEATURES", 10_000, int))
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")
 CELERY_RESULT_BACKEND = None
