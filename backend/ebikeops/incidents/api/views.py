@@ -1,6 +1,8 @@
 """Public-context incidents over HTTP: a paginated GeoJSON list, a map layer and summaries.
 Every role may read them (they are published data); nothing here writes."""
 
+import json
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
