@@ -117,7 +117,7 @@ def _stage(cursor, source, kind: Kind, mapping: Mapping, progress: Progress) -> 
                 progress("copy", done, source.total_bytes)
     except (pg_errors.BadCopyFileFormat, pg_errors.CharacterNotInRepertoire, pg_errors.InvalidTextRepresentation,
             DataError) as exc:  # fmt: skip
-        raise MappingError(f"The file could not be read as CSV: {str(exc).strip()}") from None
+        raise MappingError(f"The file could not be read as CSV: {' '.join(str(exc).split())}") from None
     cursor.execute(sql.rows_view(kind, columns, mapping.defaults))
 
 
@@ -196,6 +196,7 @@ def import_file(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql.JIT_OFF)
         cursor.execute(sql.WORK_MEM)
+        cursor.execute(sql.CLEANUP)
         with source_open(path, delimiter=mapping.delimiter, source_srid=source_srid) as source:
             _stage(cursor, source, record_kind, mapping, progress)
         mark("copy_s")
@@ -222,6 +223,7 @@ def import_file(
                 _write_rejects(record_kind, stream, progress, summary.problems)
             summary.rejects_file = str(rejects_path)
         mark("rejects_s")
+        cursor.execute(sql.CLEANUP)
         if dry_run:
             transaction.set_rollback(True)
     summary.seconds = round(time.monotonic() - started, 3)

@@ -28,6 +28,13 @@ from psycopg import sql
 from .kinds import ARRESTS, OPERATIONS, SEIZURES, Kind, choices, max_lengths
 
 JIT_OFF = "SET LOCAL jit = off"
+# The temporary tables drop at commit; inside a caller's longer transaction (a test, a
+# command running several imports) they are dropped explicitly before and after each import.
+CLEANUP = """
+DROP VIEW IF EXISTS import_rows;
+DROP TABLE IF EXISTS import_stage, import_typed, import_borough_pieces, import_places, import_dupes, import_ops,
+    import_rejects, import_reference_dupes;
+"""
 WORK_MEM = "SET LOCAL work_mem = '256MB'"
 
 # Safe parsers: NULL for an empty or unparsable value, never an error (one bad row must not

@@ -102,6 +102,7 @@ def incidents_import(
     files = list(paths)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql.CLEANUP)
         cursor.execute(sql.STAGE_CREATE)
         last = 0
         for path in files:
@@ -134,5 +135,6 @@ def incidents_import(
             cursor.execute(sql.WRITE, params)
             summary.inserted, summary.updated = cursor.fetchone()
             summary.unchanged = summary.incidents - summary.inserted - summary.updated
+        cursor.execute(sql.CLEANUP)
     summary.seconds = round(time.monotonic() - started, 3)
     return summary

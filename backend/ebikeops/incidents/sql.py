@@ -11,6 +11,11 @@ sharing a crime ID become one incident: the last row wins (police.uk lists a cri
 with a later outcome).
 """
 
+CLEANUP = """
+DROP TABLE IF EXISTS incident_stage, incident_files, incident_borough_pieces, incident_rows, incident_places,
+    incident_classified, incident_keyed;
+"""
+
 STAGE_CREATE = """
 CREATE TEMPORARY TABLE incident_stage (
     row_no bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
