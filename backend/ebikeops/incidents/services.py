@@ -102,6 +102,7 @@ def incidents_import(
     files = list(paths)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # sorts and hashes of a big import stay in memory
         cursor.execute(sql.CLEANUP)
         cursor.execute(sql.STAGE_CREATE)
         last = 0
@@ -115,6 +116,8 @@ def incidents_import(
         progress("classify", 0)
         cursor.execute(sql.BOROUGH_PIECES)
         cursor.execute(sql.CLASSIFY)
+        cursor.execute(sql.PLACES)
+        cursor.execute(sql.CLASSIFIED)
         cursor.execute(sql.COUNTS, params)
         summary.rows, summary.no_location, summary.invalid, summary.outside_london, summary.accepted = cursor.fetchone()
         cursor.execute(sql.KEYED, params)
@@ -129,12 +132,12 @@ def incidents_import(
                 for name, row, outcome, crime_id, lon, lat, location in cursor.fetchall():
                     writer.writerow([name, row, REJECT_REASONS[outcome], crime_id, lon, lat, location])
         progress("write", 0)
-        if dry_run:
-            transaction.set_rollback(True)
-        else:
+        if not dry_run:
             cursor.execute(sql.WRITE, params)
             summary.inserted, summary.updated = cursor.fetchone()
             summary.unchanged = summary.incidents - summary.inserted - summary.updated
         cursor.execute(sql.CLEANUP)
+        if dry_run:
+            transaction.set_rollback(True)
     summary.seconds = round(time.monotonic() - started, 3)
     return summary

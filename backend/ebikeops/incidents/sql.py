@@ -56,8 +56,10 @@ SELECT s.row_no, f.name AS source_file, s.row_no - f.first_row + 1 AS file_row,
        concat_ws(',', s.crime_id, s.month, s.reported_by, s.falls_within, s.longitude, s.latitude, s.location,
                  s.lsoa_code, s.lsoa_name, s.crime_type, s.last_outcome, s.context) AS line
 FROM incident_stage s
-JOIN incident_files f ON s.row_no BETWEEN f.first_row AND f.last_row;
+JOIN incident_files f ON s.row_no BETWEEN f.first_row AND f.last_row
+"""
 
+PLACES = r"""
 CREATE TEMPORARY TABLE incident_places ON COMMIT DROP AS
 SELECT u.lon, u.lat,
        (SELECT b.id FROM incident_borough_pieces b
@@ -65,7 +67,9 @@ SELECT u.lon, u.lat,
         ORDER BY b.gss_code LIMIT 1) AS borough_id
 FROM (SELECT DISTINCT lon, lat FROM incident_rows WHERE lon IS NOT NULL AND lat IS NOT NULL) u;
 CREATE UNIQUE INDEX ON incident_places (lon, lat);
+"""
 
+CLASSIFIED = r"""
 CREATE TEMPORARY TABLE incident_classified ON COMMIT DROP AS
 SELECT r.*, p.borough_id,
        CASE
@@ -99,16 +103,18 @@ ORDER BY row_no
 # One row per key: the crime ID, or the row's hash and its occurrence among identical rows.
 KEYED = """
 CREATE TEMPORARY TABLE incident_keyed ON COMMIT DROP AS
-SELECT DISTINCT ON (k.key) k.*
+SELECT DISTINCT ON (k.key) k.key, k.row_no, k.crime_id, k.month, k.reported_by, k.falls_within, k.lon, k.lat,
+       k.location, k.lsoa_code, k.lsoa_name, k.crime_type, k.last_outcome, k.context, k.borough_id, k.source_file
 FROM (
-    SELECT c.*,
-           CASE WHEN c.crime_id <> '' THEN c.crime_id
-                ELSE 'sha256:' || encode(sha256(convert_to(
-                    c.line || '#' || row_number() OVER (PARTITION BY c.source_file, c.line ORDER BY c.row_no),
-                    'UTF8')), 'hex')
-           END AS key
+    SELECT c.*, c.crime_id AS key
     FROM incident_classified c
-    WHERE c.outcome = 'ok' OR (c.outcome = 'outside_london' AND %(keep_outside)s)
+    WHERE c.crime_id <> '' AND (c.outcome = 'ok' OR (c.outcome = 'outside_london' AND %(keep_outside)s))
+    UNION ALL
+    SELECT c.*, 'sha256:' || encode(sha256(convert_to(
+               c.line || '#' || row_number() OVER (PARTITION BY c.source_file, c.line ORDER BY c.row_no), 'UTF8')),
+               'hex')
+    FROM incident_classified c
+    WHERE c.crime_id = '' AND (c.outcome = 'ok' OR (c.outcome = 'outside_london' AND %(keep_outside)s))
 ) k
 ORDER BY k.key, k.row_no DESC
 """
