@@ -218,17 +218,21 @@ CREATE TEMPORARY TABLE import_rejects (
 """
 
 
-def _rule(field: str, rule: str, bad: str, value="NULL", num="NULL", num2="NULL", t1="NULL", t2="NULL") -> str:
-    return f"('{field}', '{rule}', {bad}, {value}, {num}, {num2}, {t1}, {t2})"
+def _rule(field: str, rule: str, bad: str, value="NULL", num="NULL", num2="NULL", t1="NULL", t2="NULL") -> tuple:
+    """One rule: the field it names, its code (messages.py), when a row breaks it (`bad`), and
+    the values its message is written with."""
+    return (field, rule, bad, value, num, num2, t1, t2)
 
 
-def _first_rule(field: str, rule: str, bad: str, value="NULL", num="NULL") -> str:
-    """The first line of a VALUES list fixes the columns' types."""
-    return _rule(field, rule, bad, f"{value}::text", f"{num}::float8", "NULL::float8", "NULL::timestamptz",
-                 "NULL::timestamptz")  # fmt: skip
+def _values_line(rule: tuple, *, first: bool) -> str:
+    field, code, bad, value, num, num2, t1, t2 = rule
+    if first:  # the first line of a VALUES list fixes the columns' types
+        value, num, num2, t1, t2 = (f"{value}::text", f"{num}::float8", f"{num2}::float8", f"{t1}::timestamptz",
+                                    f"{t2}::timestamptz")  # fmt: skip
+    return f"('{field}', '{code}', {bad}, {value}, {num}, {num2}, {t1}, {t2})"
 
 
-def _point_rules(point: str) -> list[str]:
+def _point_rules(point: str) -> list[tuple]:
     return [
         _rule(point, "blank", "t.lon_raw IS NULL OR t.lat_raw IS NULL"),
         _rule(point, "invalid_coordinate", "t.lon_raw IS NOT NULL AND t.x IS NULL", "t.lon_raw"),
@@ -238,7 +242,7 @@ def _point_rules(point: str) -> list[str]:
     ]
 
 
-def _choice_rules(kind: Kind, required: bool = True) -> list[str]:
+def _choice_rules(kind: Kind) -> list[tuple]:
     rules = []
     for field in choices(kind):
         if field in kind.required:
@@ -254,7 +258,7 @@ def _choice_rules(kind: Kind, required: bool = True) -> list[str]:
     return rules
 
 
-def _length_rules(kind: Kind) -> list[str]:
+def _length_rules(kind: Kind) -> list[tuple]:
     return [
         _rule(field, "max_length", f"length(t.{field}) > {limit}", num=f"length(t.{field})")
         for field, limit in max_lengths(kind).items()
@@ -262,7 +266,7 @@ def _length_rules(kind: Kind) -> list[str]:
     ]
 
 
-def _record_rules(kind: Kind, time: str) -> list[str]:
+def _record_rules(kind: Kind, time: str) -> list[tuple]:
     """Seizures and arrests: the time, the accuracy and the operation (validation.py)."""
     return [
         _rule("operation", "blank", "t.operation_ref IS NULL"),
@@ -285,7 +289,7 @@ def _record_rules(kind: Kind, time: str) -> list[str]:
 
 
 _COMMON_HEAD = [
-    _first_rule("external_ref", "blank", "t.external_ref IS NULL"),
+    _rule("external_ref", "blank", "t.external_ref IS NULL"),
     _rule("external_ref", "max_length", "length(t.external_ref) > 128", num="length(t.external_ref)"),
     _rule("external_ref", "duplicate_in_file", "d.first_row < t.row_no", num="d.first_row"),
 ]
@@ -332,8 +336,11 @@ _OPERATION_RULES = [
 ]
 
 
-def _rejects_insert(rules: list[str], joins: str) -> str:
-    values = ",\n        ".join(rules)
+def _rejects_insert(rules: list[tuple], joins: str) -> str:
+    """Most rows break no rule: one cheap OR of every condition picks the rows that break
+    some, and only those are expanded into one line per broken rule."""
+    values = ",\n        ".join(_values_line(rule, first=i == 0) for i, rule in enumerate(rules))
+    any_bad = "\n    OR ".join(f"coalesce({rule[2]}, false)" for rule in rules)
     return f"""
 INSERT INTO import_rejects (row_no, field, rule, value, num, num2, t1, t2)
 SELECT t.row_no, v.field, v.rule, v.value, v.num, v.num2, v.t1, v.t2
@@ -344,7 +351,8 @@ LEFT JOIN import_dupes d ON d.external_ref = t.external_ref
 CROSS JOIN LATERAL (VALUES
         {values}
 ) v(field, rule, bad, value, num, num2, t1, t2)
-WHERE v.bad
+WHERE ({any_bad})
+  AND v.bad
 """  # noqa: S608 - put together from this module's constants
 
 
@@ -420,20 +428,27 @@ _ACCEPTED = "NOT EXISTS (SELECT 1 FROM import_rejects r WHERE r.row_no = t.row_n
 
 def _upsert(table: str, columns: list[tuple[str, str]], joins: str, compare: list[str]) -> str:
     """INSERT the accepted rows; a row whose (source system, external reference) is stored
-    already updates that record, with version + 1, and only when something changed."""
+    already updates that record, with version + 1. Rows equal to their stored record are left
+    out before the INSERT (a re-import then costs a join, not an attempted insert per row)."""
+    exprs = dict(columns)
     names = ", ".join(name for name, _ in columns)
-    exprs = ",\n           ".join(expr for _, expr in columns)
+    values = ",\n           ".join(expr for _, expr in columns)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in compare)
     mine = ", ".join(f"s.{name}" for name in compare)
     theirs = ", ".join(f"EXCLUDED.{name}" for name in compare)
+    stored = ", ".join(f"e.{name}" for name in compare)
+    incoming = ", ".join(exprs[name] for name in compare)
     return f"""
 WITH written AS (
     INSERT INTO {table} AS s ({names})
-    SELECT {exprs}
+    SELECT {values}
     FROM import_typed t
     JOIN import_places p ON p.x = t.x AND p.y = t.y
     {joins}
+    LEFT JOIN {table} e ON e.source_system = %(source_system)s AND e.external_ref = t.external_ref
+         AND NOT (e.external_ref = '')
     WHERE {_ACCEPTED}
+      AND (e.id IS NULL OR ({stored}) IS DISTINCT FROM ({incoming}))
     ON CONFLICT (source_system, external_ref) WHERE NOT (external_ref = '') DO UPDATE
     SET {updates}, updated_by_id = EXCLUDED.updated_by_id, updated_at = EXCLUDED.updated_at, version = s.version + 1
     WHERE ({mine}) IS DISTINCT FROM ({theirs})

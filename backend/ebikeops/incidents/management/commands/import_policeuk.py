@@ -14,18 +14,20 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("path", type=Path, help="a police.uk CSV or a directory of them")
+        parser.add_argument("paths", type=Path, nargs="+", help="police.uk CSVs, or directories of them")
         parser.add_argument("--keep-outside", action="store_true", help="keep rows outside Greater London")
         parser.add_argument("--dry-run", action="store_true", help="count only; write nothing")
         parser.add_argument("--rejects", type=Path, help="write rejected rows (file, row, reason) here")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, path: Path, **options) -> None:
-        if not path.exists():
-            raise CommandError(f"{path} does not exist.")
-        files = policeuk_files(path)
+    def handle(self, *args, paths: list[Path], **options) -> None:
+        files = []
+        for path in paths:
+            if not path.exists():
+                raise CommandError(f"{path} does not exist.")
+            files += policeuk_files(path)
         if not files:
-            raise CommandError(f"No .csv files under {path}.")
+            raise CommandError(f"No .csv files in {' '.join(map(str, paths))}.")
         total = sum(f.stat().st_size for f in files)
         quiet = options["no_progress"] or options["verbosity"] == 0
         with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
