@@ -117,3 +117,12 @@ def test_a_running_job_reports_its_progress(analyst_client, analyst, operation):
     job_progress(job.pk)("copy", 512, 2048)
     body = analyst_client.get(f"{URL}{job.pk}/").json()
     assert body["progress"] == {"phase": "copy", "done": 512, "total": 2048, "percent": 25}
+
+
+def test_a_file_type_the_importer_does_not_read_is_a_400(analyst_client, operation):
+    upload = SimpleUploadedFile("seizures.xlsx", b"PK...")
+    response = analyst_client.post(URL, _upload(file=upload), format="multipart")
+    assert response.status_code == 400
+    assert response.json()["errors"]["file"] == [
+        "Unsupported file type '.xlsx': use .csv, .geojson, .json, .gpkg or .shp (zipped)."
+    ]

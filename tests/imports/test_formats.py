@@ -98,3 +98,30 @@ def test_it_refuses_a_layer_of_lines(operation, tmp_path):
     with pytest.raises(CommandError, match="only points can be imported"):
         call_command("import_seizures", str(path), mapping=str(mapping), no_progress=True)
     assert not Seizure.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("seizures.geojson", b'<OGRVRTDataSource><OGRVRTLayer name="x"/></OGRVRTDataSource>'),
+        ("seizures.gpkg", b"not a geopackage"),
+        ("seizures.zip", b"PK not a zip"),
+    ],
+)
+def test_a_file_whose_content_is_not_its_suffix_is_refused_before_gdal_reads_it(operation, tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(MAPPING)
+    with pytest.raises(CommandError, match="content is not"):
+        call_command("import_seizures", str(path), mapping=str(mapping), no_progress=True)
+
+
+def test_a_zip_holding_anything_but_one_shapefile_is_refused(operation, tmp_path):
+    path = tmp_path / "seizures.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("seizures.vrt", "<OGRVRTDataSource/>")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(MAPPING)
+    with pytest.raises(CommandError, match="content is not"):
+        call_command("import_seizures", str(path), mapping=str(mapping), no_progress=True)

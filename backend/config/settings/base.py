@@ -72,8 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-# Debian 12's GDAL 3.6 cannot sandbox file access; GDAL only ever opens boundary and corridor
-# files named by an administrator on the command line, never user uploads.
+# Debian 12's GDAL 3.6 cannot sandbox file access; GDAL opens boundary and corridor files named
+# by an administrator, and import uploads only with the driver their suffix names (imports/sources.py).
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 ROOT_URLCONF = "config.urls"

@@ -12,6 +12,7 @@ MAPPING_NO_SOURCE_SYSTEM = "The mapping must name the source_system the records 
 FILE_EMPTY = "The file has no header row."
 FILE_NOT_UTF8 = "The file is not UTF-8 text: {error}"
 FILE_MALFORMED = "The file could not be read as {format}: {error}"
+FILE_NOT_ITS_FORMAT = "The file's content is not {format}, as its name ({suffix}) says."
 FILE_NOT_POINTS = "The layer holds {geom_type} geometries; only points can be imported."
 FILE_UNSUPPORTED = "Unsupported file type {suffix!r}: use .csv, .geojson, .json, .gpkg or .shp (zipped)."
 

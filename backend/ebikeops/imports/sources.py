@@ -10,6 +10,7 @@ chunk of the file is in memory at a time.
 import codecs
 import csv
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +24,12 @@ from .mapping import MappingError
 
 CHUNK_BYTES = 1 << 20
 CSV_SUFFIXES = {".csv", ".txt"}
-GDAL_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip"}
+# Uploads come from users, and GDAL 3.6 picks a driver by content (a VRT could make it read
+# files on the server): the content must look like the format its suffix names (`_sniff`), and
+# GDAL must then have opened it with that driver.
+GDAL_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile",
+                ".zip": "ESRI Shapefile"}  # fmt: skip
+GDAL_SUFFIXES = set(GDAL_DRIVERS)
 BOM = codecs.BOM_UTF8
 
 
@@ -69,15 +75,40 @@ def _gdal_path(path: Path) -> str:
     return f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
 
 
-def _check_points(path: Path) -> None:
+SHAPEFILE_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml"}
+
+
+def _sniff(path: Path, suffix: str) -> None:
+    """Refuse a file whose bytes are not of the format its suffix names."""
+    with path.open("rb") as stream:
+        head = stream.read(100)
+    if suffix in (".geojson", ".json"):
+        ok = head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    elif suffix == ".gpkg":
+        ok = head.startswith(b"SQLite format 3\x00") and head[68:72] == b"GPKG"
+    elif suffix == ".shp":
+        ok = head[:4] == b"\x00\x00\x27\x0a"  # the shapefile file code, 9994
+    else:  # .zip: one shapefile and its sidecar files, nothing else
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = [Path(name) for name in archive.namelist() if not name.endswith("/")]
+        except zipfile.BadZipFile:
+            names = []
+        suffixes = [name.suffix.lower() for name in names]
+        ok = suffixes.count(".shp") == 1 and all(s in SHAPEFILE_PARTS for s in suffixes)
+    if not ok:
+        raise MappingError(errors.FILE_NOT_ITS_FORMAT.format(format=GDAL_DRIVERS[suffix], suffix=suffix))
+
+
+def _check_points(path: Path, driver: str) -> None:
     try:
-        layer = DataSource(_gdal_path(path))[0]
+        source = DataSource(_gdal_path(path))
+        layer = source[0]
     except (GDALException, IndexError) as exc:
-        raise MappingError(errors.FILE_MALFORMED.format(format="a GDAL vector file", error=exc)) from None
-    name = layer.geom_type.name.replace("25D", "").rstrip("ZM ")
-    if name not in ("Point", "Unknown", "None") or (
-        name == "Unknown" and len(layer) and layer[0].geom_type.name != "Point"
-    ):
+        raise MappingError(errors.FILE_MALFORMED.format(format=driver, error=exc)) from None
+    if source.driver.name != driver:
+        raise MappingError(errors.FILE_MALFORMED.format(format=driver, error=f"GDAL reads it as {source.driver.name}"))
+    if layer.geom_type.name.replace("25D", "") != "Point":
         raise MappingError(errors.FILE_NOT_POINTS.format(geom_type=layer.geom_type.name))
 
 
@@ -95,7 +126,9 @@ def source_open(path: Path, *, delimiter: str = ",", source_srid: int | None = N
         return
     if suffix not in GDAL_SUFFIXES:
         raise MappingError(errors.FILE_UNSUPPORTED.format(suffix=suffix))
-    _check_points(path)
+    driver = GDAL_DRIVERS[suffix]
+    _sniff(path, suffix)
+    _check_points(path, driver)
     command = ["ogr2ogr", "-f", "CSV", "/vsistdout/", _gdal_path(path), "-t_srs", "EPSG:4326"]
     command += ["-lco", "GEOMETRY=AS_XY", "-lco", "LINEFORMAT=LF"]
     if source_srid:

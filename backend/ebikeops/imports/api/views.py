@@ -1,5 +1,7 @@
 """Imports over HTTP: upload (analysts and commanders), poll, fetch the rejects file."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -14,11 +16,12 @@ from rest_framework.views import APIView
 from ebikeops.core.permissions import IsCommanderOrAnalyst
 from ebikeops.core.problems import PayloadTooLarge
 
-from .. import services
+from .. import errors, services
 from ..kinds import KINDS
 from ..mapping import MappingError, mapping_load
 from ..models import ImportJob
 from ..progress import progress_get
+from ..sources import CSV_SUFFIXES, GDAL_SUFFIXES
 from . import serializers as s
 
 
@@ -45,6 +48,9 @@ class ImportCreateApi(APIView):
         form = s.ImportInput(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
+        suffix = Path(data["file"].name).suffix.lower()
+        if suffix not in CSV_SUFFIXES | GDAL_SUFFIXES:
+            raise ValidationError({"file": [errors.FILE_UNSUPPORTED.format(suffix=suffix)]})
         if data["file"].size > settings.IMPORT_MAX_UPLOAD_BYTES:
             raise PayloadTooLarge(f"Import files may be at most {settings.IMPORT_MAX_UPLOAD_BYTES:,} bytes.")
         try:
