@@ -261,7 +261,8 @@ def report(sizes: list[dict], police: dict, load_before: str, load_after: str, s
         "engineers' test suites ran at the same time, so figures vary by a third or more between runs.",
         "",
         "**`import_seizures`** of generated CSVs (20,000 places drawn in a box around London, so a few per cent "
-        "fall outside its boundary and are rejected; 1 % of the rows broken in other ways), into an empty table; then the same file again (every row unchanged). Floor: `COPY` of the same file into a "
+        "fall outside its boundary and are rejected; 1 % of the rows broken in other ways), into an empty table; "
+        "then the same file again (every row unchanged). Floor: `COPY` of the same file into a "
         "table of text columns (no index, no check), best of two; and `COPY` of the same rows, already typed, "
         "into an empty table like `operations_seizure` with its ten indexes (two GiST), which any write of "
         "seizures pays. Peak RSS is the importing process's, measured in a fresh process per size.",
