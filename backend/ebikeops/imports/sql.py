@@ -50,16 +50,20 @@ CREATE OR REPLACE FUNCTION pg_temp.import_int(v text) RETURNS int LANGUAGE sql I
 $$ SELECT CASE WHEN btrim(v) ~ '^\+?\d{1,9}$' THEN btrim(v)::int END $$;
 
 -- ISO 8601 (a space may stand for the T; GDAL writes 2025/11/29 13:30:00+00), with or without
--- an offset; a time without an offset is in the mapping's time zone `tz`.
+-- an offset; a time without an offset is in the mapping's time zone `tz`. Day-of-month by
+-- integer arithmetic (leap years included), not by building a date that could fail.
 CREATE OR REPLACE FUNCTION pg_temp.import_time(raw text, tz text) RETURNS timestamptz LANGUAGE sql STABLE AS
 $$ SELECT CASE
     WHEN v !~ ('^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])'
                '([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?\s*(Z|[+-](0\d|1[0-5])(:?[0-5]\d)?)?)?$')
         THEN NULL
-    WHEN substr(v, 9, 2)::int
-         > extract(day FROM make_date(substr(v, 1, 4)::int, substr(v, 6, 2)::int, 1) + interval '1 month - 1 day')
+    WHEN substr(v, 9, 2)::int > CASE substr(v, 6, 2)::int
+            WHEN 2 THEN CASE WHEN mod(substr(v, 1, 4)::int, 4) = 0
+                              AND (mod(substr(v, 1, 4)::int, 100) <> 0 OR mod(substr(v, 1, 4)::int, 400) = 0)
+                             THEN 29 ELSE 28 END
+            WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END
         THEN NULL
-    WHEN v ~ '[T ].*(Z|[+-]\d{2}(:?\d{2})?)$' THEN v::timestamptz
+    WHEN length(v) > 10 AND v ~ '(Z|[+-]\d{2}(:?\d{2})?)$' THEN v::timestamptz
     ELSE v::timestamp AT TIME ZONE tz
   END FROM (SELECT translate(btrim(raw), '/', '-') AS v) s $$;
 """
