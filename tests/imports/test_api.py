@@ -126,3 +126,13 @@ def test_a_file_type_the_importer_does_not_read_is_a_400(analyst_client, operati
     assert response.json()["errors"]["file"] == [
         "Unsupported file type '.xlsx': use .csv, .geojson, .json, .gpkg or .shp (zipped)."
     ]
+
+
+def test_polling_a_job_costs_two_queries(analyst_client, analyst, django_assert_num_queries):
+    job = ImportJob.objects.create(kind="seizures", source_system="x", mapping={}, original_name="a.csv",
+                                   size_bytes=10, status="completed", created_by=analyst)  # fmt: skip
+    ImportJob.objects.filter(pk=job.pk).update(summary={"rows": 1})
+    # Expect 2 queries: the token with its user, the job with its creator.
+    with django_assert_num_queries(2):
+        response = analyst_client.get(f"{URL}{job.pk}/")
+    assert response.json()["summary"] == {"rows": 1}
