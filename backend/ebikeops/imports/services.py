@@ -28,7 +28,8 @@ from psycopg import errors as pg_errors
 from ebikeops.areas.selectors import boroughs_loaded
 from ebikeops.core.models import User
 
-from . import sql
+# tasks imports this module too: both import the other as a module and resolve names at call time.
+from . import sql, tasks
 from .kinds import KINDS, Kind, choices
 from .mapping import Mapping, MappingError, mapping_parse, resolve_columns
 from .messages import message
@@ -250,10 +251,8 @@ def import_job_create(
     )
     job.upload.save(f"{job.pk}{Path(upload.name).suffix.lower()}", upload, save=False)
     job.save(force_insert=True)
-    from .tasks import run_import  # the task module imports this one
-
     job_id = str(job.pk)
-    transaction.on_commit(lambda: _enqueue(run_import, job_id))
+    transaction.on_commit(lambda: _enqueue(tasks.run_import, job_id))
     return job
 
 

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ebikeops.core.permissions import IsCommanderOrAnalyst
-from ebikeops.core.problems import PayloadTooLarge
+from ebikeops.core.errors import PayloadTooLarge
 
 from .. import errors, services
 from ..kinds import KINDS

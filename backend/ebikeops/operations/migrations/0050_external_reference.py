@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('areas', '0003_boroughs_counterclockwise'),
-        ('operations', '0002_operation_ends_strictly_after_start'),
+        ('operations', '0003_tombstones_and_photos_from_sync'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
