@@ -49,10 +49,15 @@ $$ SELECT CASE WHEN btrim(v) ~ '^[+-]?(\d{1,15}(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})
 CREATE OR REPLACE FUNCTION pg_temp.import_int(v text) RETURNS int LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN btrim(v) ~ '^\+?\d{1,9}$' THEN btrim(v)::int END $$;
 
--- ISO 8601 (a space may stand for the T; GDAL writes 2025/11/29 13:30:00+00), with or without
--- an offset; a time without an offset is in the mapping's time zone `tz`. Day-of-month by
--- integer arithmetic (leap years included), not by building a date that could fail.
-CREATE OR REPLACE FUNCTION pg_temp.import_time(raw text, tz text) RETURNS timestamptz LANGUAGE sql STABLE AS
+-- ISO 8601 (a space may stand for the T; GDAL writes 2025/11/29 13:30:00+00, so callers pass
+-- the value through import_clean first), with or without an offset; a time without an offset is
+-- in the mapping's time zone `tz`. Day-of-month by integer arithmetic (leap years included),
+-- not by building a date that could fail. No FROM clause: PostgreSQL inlines the function into
+-- the statement (a function call per row would cost more than the parsing itself).
+CREATE OR REPLACE FUNCTION pg_temp.import_clean(raw text) RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT translate(btrim(raw), '/', '-') $$;
+
+CREATE OR REPLACE FUNCTION pg_temp.import_time(v text, tz text) RETURNS timestamptz LANGUAGE sql STABLE AS
 $$ SELECT CASE
     WHEN v !~ ('^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])'
                '([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?\s*(Z|[+-](0\d|1[0-5])(:?[0-5]\d)?)?)?$')
@@ -65,7 +70,7 @@ $$ SELECT CASE
         THEN NULL
     WHEN length(v) > 10 AND v ~ '(Z|[+-]\d{2}(:?\d{2})?)$' THEN v::timestamptz
     ELSE v::timestamp AT TIME ZONE tz
-  END FROM (SELECT translate(btrim(raw), '/', '-') AS v) s $$;
+  END $$;
 """
 
 
@@ -118,7 +123,7 @@ _TYPED_COMMON = """
 _TYPED_RECORD = """
        pg_temp.import_text(r.operation_ref) AS operation_ref,
        pg_temp.import_text(r.accuracy_m) AS accuracy_raw, pg_temp.import_float(r.accuracy_m) AS accuracy_m,
-       pg_temp.import_text(r.{time}) AS time_raw, pg_temp.import_time(r.{time}, %(tz)s) AS at"""
+       pg_temp.import_text(r.{time}) AS time_raw, pg_temp.import_time(pg_temp.import_clean(r.{time}), %(tz)s) AS at"""
 
 TYPED = {
     "seizures": f"""
@@ -143,8 +148,10 @@ SELECT {_TYPED_COMMON},
        coalesce(btrim(r.reference), '') AS reference,
        coalesce(btrim(r.name), '') AS name, coalesce(btrim(r.team), '') AS team,
        coalesce({_mapped("status")}, 'active') AS status,
-       pg_temp.import_text(r.started_at) AS started_raw, pg_temp.import_time(r.started_at, %(tz)s) AS started_at,
-       pg_temp.import_text(r.ended_at) AS ended_raw, pg_temp.import_time(r.ended_at, %(tz)s) AS ended_at,
+       pg_temp.import_text(r.started_at) AS started_raw,
+       pg_temp.import_time(pg_temp.import_clean(r.started_at), %(tz)s) AS started_at,
+       pg_temp.import_text(r.ended_at) AS ended_raw,
+       pg_temp.import_time(pg_temp.import_clean(r.ended_at), %(tz)s) AS ended_at,
        pg_temp.import_text(r.officer_count) AS officer_count_raw, pg_temp.import_int(r.officer_count) AS officer_count,
        pg_temp.import_text(r.lead_officer) AS lead_officer
 FROM import_rows r

@@ -13,8 +13,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ebikeops.core.permissions import IsCommanderOrAnalyst
 from ebikeops.core.errors import PayloadTooLarge
+from ebikeops.core.permissions import IsCommanderOrAnalyst
 
 from .. import errors, services
 from ..kinds import KINDS
