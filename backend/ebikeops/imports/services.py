@@ -270,30 +270,30 @@ def import_job_execute(*, job: ImportJob, now: datetime | None = None) -> Import
     its summary and rejects file, or failed with the reason."""
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
     kind = KINDS[job.kind]
-    rejects = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed below
-    try:
-        mapping = mapping_parse(job.mapping, kind=kind)
-        buffer = io.TextIOWrapper(rejects, encoding="utf-8", newline="", write_through=True)
-        summary = import_file(
-            path=Path(job.upload.path),
-            kind=job.kind,
-            mapping=mapping,
-            user=job.created_by,
-            rejects_stream=buffer,
-            dry_run=job.dry_run,
-            source_srid=job.source_srid,
-            now=now,
-            progress=job_progress(job.pk),
-        )
-    except MappingError as exc:
-        rejects.close()
-        ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=str(exc), finished_at=timezone.now())
-        return ImportJob.objects.get(pk=job.pk)
-    job.refresh_from_db()
-    rejects.seek(0)
-    job.rejects.save(f"{job.pk}.rejects.csv", File(rejects), save=False)
-    buffer.detach()
-    rejects.close()
+    with tempfile.TemporaryFile(mode="w+b") as rejects:  # on disk: flat memory however many rejects
+        text = io.TextIOWrapper(rejects, encoding="utf-8", newline="", write_through=True)
+        try:
+            summary = import_file(
+                path=Path(job.upload.path),
+                kind=job.kind,
+                mapping=mapping_parse(job.mapping, kind=kind),
+                user=job.created_by,
+                rejects_stream=text,
+                dry_run=job.dry_run,
+                source_srid=job.source_srid,
+                now=now,
+                progress=job_progress(job.pk),
+            )
+        except MappingError as exc:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.FAILED, error=str(exc), finished_at=timezone.now()
+            )
+            return ImportJob.objects.get(pk=job.pk)
+        finally:
+            text.detach()  # the temporary file is closed by its own `with`
+        job.refresh_from_db()
+        rejects.seek(0)
+        job.rejects.save(f"{job.pk}.rejects.csv", File(rejects), save=False)
     job.summary = summary.to_dict()
     job.status = JobStatus.COMPLETED
     job.finished_at = timezone.now()
