@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("ebikeops.planning.api.urls")),
     path("hotspots/", include("ebikeops.hotspots.api.urls")),
     path("", include("ebikeops.reporting.api.urls")),
+    path("", include("ebikeops.imports.api.urls")),
+    path("", include("ebikeops.incidents.api.urls")),
 ]
 
 # Only logging in and out: no password-reset pages (a reset e-mail is a way in for whoever

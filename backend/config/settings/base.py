@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "ebikeops.demo",
     "ebikeops.webmap",
     "ebikeops.hotspots",
+    "ebikeops.imports",
+    "ebikeops.incidents",
 ]
 
 MIDDLEWARE = [
@@ -110,8 +112,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Debian 12's GDAL 3.6 cannot sandbox file access; GDAL only ever opens boundary and corridor
-# files named by an administrator on the command line, never user uploads.
+# Debian 12's GDAL 3.6 cannot sandbox file access; GDAL opens boundary and corridor files named
+# by an administrator, and import uploads only with the driver their suffix names (imports/sources.py).
 # HSTS preload (security.W021) is for sites on the public internet; a force's intranet host is
 # not on browsers' preload list, and preloading cannot be undone quickly (DJANGO_HSTS_PRELOAD).
 SILENCED_SYSTEM_CHECKS = ["gis.W001", "security.W021"]
@@ -254,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "OffenceCategoryEnum": "ebikeops.operations.models.OffenceCategory",
         "HotspotRunStatusEnum": "ebikeops.hotspots.models.RunStatus",
         "OperationStatusEnum": "ebikeops.operations.models.OperationStatus",
+        "ImportKindEnum": "ebikeops.imports.models.ImportKind",
     },
 }
 
@@ -318,6 +321,12 @@ REPORTING_EXPORT_CHUNK_ROWS = int(env_number("REPORTING_EXPORT_CHUNK_ROWS", 2_00
 REPORTING_TILE_MAX_AGE = int(env_number("REPORTING_TILE_MAX_AGE", 60, int))
 REPORTING_TILE_MAX_POINTS = int(env_number("REPORTING_TILE_MAX_POINTS", 5_000, int))
 REPORTING_TILE_MAX_ZOOM = int(env_number("REPORTING_TILE_MAX_ZOOM", 22, int))
+
+# --- Imports (ebikeops.imports) -------------------------------------------------------------
+# An uploaded import file larger than this is refused with 413 (the commands have no limit).
+IMPORT_MAX_UPLOAD_BYTES = int(env_number("IMPORT_MAX_UPLOAD_BYTES", 200_000_000, int))
+# The police.uk incident layer holds at most this many map points (`truncated` says so).
+INCIDENTS_LAYER_MAX_FEATURES = int(env_number("INCIDENTS_LAYER_MAX_FEATURES", 10_000, int))
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")
 CELERY_RESULT_BACKEND = None

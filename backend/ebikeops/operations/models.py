@@ -69,6 +69,12 @@ class OffenceCategory(models.TextChoices):
     OTHER = "other", "Other"
 
 
+def _external_ref_unique(name: str) -> models.UniqueConstraint:
+    """Imported records are found again by (source system, external reference): importing a
+    file twice changes nothing, and a corrected row updates its record (ebikeops.imports)."""
+    return models.UniqueConstraint(fields=["source_system", "external_ref"], condition=~Q(external_ref=""), name=name)
+
+
 def _choice(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
 
@@ -89,6 +95,8 @@ class Operation(TrackedModel):
     officer_count = models.PositiveSmallIntegerField(null=True, blank=True)
     borough = models.ForeignKey(Borough, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(blank=True)
+    source_system = models.CharField(max_length=64, blank=True, help_text="system an imported record came from")
+    external_ref = models.CharField(max_length=128, blank=True, help_text="the record's reference in that system")
 
     class Meta:
         ordering = ["-started_at", "id"]
@@ -109,6 +117,7 @@ class Operation(TrackedModel):
             ),
             _choice("status", OperationStatus, "operation_status_valid"),
             _choice("source", Source, "operation_source_valid"),
+            _external_ref_unique("operation_external_ref_unique"),
             models.UniqueConstraint(
                 fields=["reference"], condition=~Q(reference=""), name="operation_reference_unique"
             ),
@@ -135,6 +144,8 @@ class Seizure(TrackedModel):
     disposition = models.CharField(max_length=20, choices=Disposition.choices, default=Disposition.HELD)
     borough = models.ForeignKey(Borough, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(blank=True)
+    source_system = models.CharField(max_length=64, blank=True, help_text="system an imported record came from")
+    external_ref = models.CharField(max_length=128, blank=True, help_text="the record's reference in that system")
 
     class Meta:
         ordering = ["-seized_at", "id"]
@@ -153,6 +164,7 @@ class Seizure(TrackedModel):
             _choice("power", SeizurePower, "seizure_power_valid"),
             _choice("disposition", Disposition, "seizure_disposition_valid"),
             _choice("source", Source, "seizure_source_valid"),
+            _external_ref_unique("seizure_external_ref_unique"),
         ]
 
 
@@ -174,6 +186,8 @@ class Arrest(TrackedModel):
     )
     borough = models.ForeignKey(Borough, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(blank=True)
+    source_system = models.CharField(max_length=64, blank=True, help_text="system an imported record came from")
+    external_ref = models.CharField(max_length=128, blank=True, help_text="the record's reference in that system")
 
     class Meta:
         ordering = ["-arrested_at", "id"]
@@ -198,6 +212,7 @@ class Arrest(TrackedModel):
                 name="arrest_warrant_category_consistent",
             ),
             _choice("source", Source, "arrest_source_valid"),
+            _external_ref_unique("arrest_external_ref_unique"),
         ]
 
 

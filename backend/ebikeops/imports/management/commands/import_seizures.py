@@ -1,0 +1,5 @@
+from ebikeops.imports.command import ImportCommand
+
+
+class Command(ImportCommand):
+    kind = "seizures"

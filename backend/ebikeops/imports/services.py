@@ -1,0 +1,301 @@
+"""Imports of a force's operations, seizures and arrests: one transaction each.
+
+`import_file` stages the file with COPY, checks every row in SQL with the rules and messages
+of the services (see sql.py, messages.py), writes the rows without problems in one statement
+(`import_write_accepted`, the one place an import writes), and writes the rejects file. With
+`dry_run` it checks only. `import_job_*` run the same for an upload through the API, in the
+Celery worker.
+"""
+
+import csv
+import io
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.gis.gdal import CoordTransform, OGRGeometry, SpatialReference
+from django.core.files import File
+from django.db import DataError, connection, transaction
+from django.utils import timezone
+from psycopg import errors as pg_errors
+
+from ebikeops.areas.selectors import boroughs_loaded
+from ebikeops.core.models import User
+
+# tasks imports this module too: both import the other as a module and resolve names at call time.
+from . import sql, tasks
+from .kinds import KINDS, Kind, choices
+from .mapping import Mapping, MappingError, mapping_parse, resolve_columns
+from .messages import message
+from .models import ImportJob, JobStatus
+from .progress import job_progress
+from .sources import source_open
+
+logger = logging.getLogger(__name__)
+
+# progress(phase, done, total): phases "copy" (bytes), "validate", "write", "rejects" (rows).
+Progress = Callable[[str, int, int], None]
+REJECTS_HEADER = ["row", "field", "message"]
+REJECTS_CHUNK = 5_000
+
+
+def _quiet(phase: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class ImportSummary:
+    kind: str
+    source_system: str
+    file: str
+    dry_run: bool
+    rows: int = 0
+    accepted: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0  # rows with at least one problem
+    problems: int = 0  # lines in the rejects file
+    seconds: float = 0.0
+    rejects_file: str = ""
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _plausible_box(srid: int) -> dict[str, float]:
+    """London's bounding box widened by about 5 degrees, in the mapping's CRS: coordinates
+    outside it are outside London whatever they are, and are not handed to PROJ."""
+    min_lon, min_lat, max_lon, max_lat = settings.LONDON_BBOX
+    if srid == 4326:
+        return {"plausible_min_x": -180, "plausible_max_x": 180, "plausible_min_y": -90, "plausible_max_y": 90}
+    box = OGRGeometry.from_bbox((min_lon - 5, min_lat - 5, max_lon + 5, max_lat + 5))
+    box.srs = SpatialReference(4326)
+    box.transform(CoordTransform(SpatialReference(4326), SpatialReference(srid)))
+    x0, y0, x1, y1 = box.extent
+    return {"plausible_min_x": x0, "plausible_max_x": x1, "plausible_min_y": y0, "plausible_max_y": y1}
+
+
+def _params(kind: Kind, mapping: Mapping, *, user: User | None, now: datetime) -> dict:
+    min_lon, min_lat, max_lon, max_lat = settings.LONDON_BBOX
+    return {
+        "tz": mapping.timezone,
+        "values": json.dumps(mapping.values),
+        "choices": json.dumps(choices(kind)),
+        "source_system": mapping.source_system,
+        "srid": mapping.srid,
+        "boroughs_loaded": boroughs_loaded(),
+        "min_lon": min_lon,
+        "min_lat": min_lat,
+        "max_lon": max_lon,
+        "max_lat": max_lat,
+        "now": now,
+        "skew_s": float(settings.CLOCK_SKEW_SECONDS),
+        "tolerance_min": float(settings.OPERATION_WINDOW_TOLERANCE_MINUTES),
+        "max_accuracy_m": float(settings.MAX_GPS_ACCURACY_M),
+        "user_id": user.pk if user else None,
+        **_plausible_box(mapping.srid),
+    }
+
+
+def _stage(cursor, source, kind: Kind, mapping: Mapping, progress: Progress) -> None:
+    columns = resolve_columns(mapping, source.header, kind=kind, geometry=source.geometry)
+    cursor.execute(sql.stage_create(len(source.header)))
+    raw = cursor.cursor  # psycopg's own cursor, for COPY
+    done = 0
+    try:
+        with raw.copy(sql.stage_copy(len(source.header), source.delimiter)) as copy:
+            for chunk in source.chunks:
+                copy.write(chunk)
+                done += len(chunk)
+                progress("copy", done, source.total_bytes)
+    except (pg_errors.BadCopyFileFormat, pg_errors.CharacterNotInRepertoire, pg_errors.InvalidTextRepresentation,
+            DataError) as exc:  # fmt: skip
+        raise MappingError(f"The file could not be read as CSV: {' '.join(str(exc).split())}") from None
+    cursor.execute(sql.rows_view(kind, columns, mapping.defaults))
+
+
+def _validate(cursor, kind: Kind, params: dict) -> None:
+    cursor.execute(sql.FUNCTIONS)
+    cursor.execute(sql.TYPED[kind.name], params)
+    cursor.execute(sql.TYPED_ANALYZE)
+    cursor.execute(sql.BOROUGH_PIECES)
+    cursor.execute(sql.PLACES, params)
+    cursor.execute(sql.DUPES)
+    if kind.name == "operations":
+        cursor.execute(sql.REFERENCE_DUPES)
+    else:
+        cursor.execute(sql.OPS, params)
+    cursor.execute(sql.REJECTS_CREATE)
+    cursor.execute(sql.REJECTS[kind.name], params)
+    cursor.execute(sql.REJECTS_INDEX)
+
+
+def _write_rejects(kind: Kind, stream, progress: Progress, total: int) -> None:
+    """Stream `import_rejects` to `stream` as CSV (row, field, message), in file order."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(REJECTS_HEADER)
+    done = 0
+    with connection.chunked_cursor() as rows:
+        rows.execute(sql.REJECTS_READ)
+        while batch := rows.fetchmany(REJECTS_CHUNK):
+            writer.writerows((row_no, fld, message(kind, fld, rule, *args)) for row_no, fld, rule, *args in batch)
+            done += len(batch)
+            progress("rejects", done, total)
+
+
+def import_write_accepted(*, cursor, kind: Kind, params: dict) -> tuple[int, int]:
+    """Write the accepted rows of the staged import: one INSERT ... ON CONFLICT for the kind's
+    table. Returns (inserted, updated). This is the one place an import writes records; an
+    audit hook for imports belongs here (one event per import, with the counts)."""
+    cursor.execute(sql.WRITE[kind.name], params)
+    inserted, updated = cursor.fetchone()
+    return inserted, updated
+
+
+def import_file(
+    *,
+    path: Path,
+    kind: str,
+    mapping: Mapping,
+    user: User | None,
+    rejects_path: Path | None = None,
+    rejects_stream=None,
+    dry_run: bool = False,
+    source_srid: int | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import `path` (CSV, GeoJSON, GeoPackage, Shapefile) as records of `kind`
+    ("operations", "seizures" or "arrests"), atomically.
+
+    Coordinates of CSV files are in `mapping.srid`; GDAL files are reprojected from their own
+    CRS (or `source_srid`) to WGS84. Rows breaking a rule are left out and listed in the rejects
+    file (row, field, message); the others are written in one statement, or only counted with
+    `dry_run`. Raises MappingError when the mapping or the file cannot be used at all; then
+    nothing is written.
+    """
+    started = time.monotonic()
+    now = now or timezone.now()
+    progress = progress or _quiet
+    record_kind = KINDS[kind]
+    summary = ImportSummary(kind=kind, source_system=mapping.source_system, file=Path(path).name, dry_run=dry_run)
+    params = _params(record_kind, mapping, user=user, now=now)
+    marks = {"start": time.monotonic()}
+
+    def mark(name: str) -> None:
+        summary.phases[name] = round(time.monotonic() - marks.pop("last", marks["start"]), 3)
+        marks["last"] = time.monotonic()
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.JIT_OFF)
+        cursor.execute(sql.WORK_MEM)
+        cursor.execute(sql.CLEANUP)
+        with source_open(path, delimiter=mapping.delimiter, source_srid=source_srid) as source:
+            _stage(cursor, source, record_kind, mapping, progress)
+        mark("copy_s")
+        progress("validate", 0, 1)
+        _validate(cursor, record_kind, params)
+        cursor.execute(sql.COUNTS)
+        summary.rows, summary.rejected, summary.problems = cursor.fetchone()
+        summary.accepted = summary.rows - summary.rejected
+        progress("validate", 1, 1)
+        mark("validate_s")
+        progress("write", 0, 1)
+        if dry_run:
+            cursor.execute(sql.DRY_RUN_COUNTS[kind], params)
+            summary.inserted, summary.updated = cursor.fetchone()
+        else:
+            summary.inserted, summary.updated = import_write_accepted(cursor=cursor, kind=record_kind, params=params)
+            summary.unchanged = summary.accepted - summary.inserted - summary.updated
+        progress("write", 1, 1)
+        mark("write_s")
+        if rejects_stream is not None:
+            _write_rejects(record_kind, rejects_stream, progress, summary.problems)
+        elif rejects_path is not None:
+            with Path(rejects_path).open("w", encoding="utf-8", newline="") as stream:
+                _write_rejects(record_kind, stream, progress, summary.problems)
+            summary.rejects_file = str(rejects_path)
+        mark("rejects_s")
+        cursor.execute(sql.CLEANUP)
+        if dry_run:
+            transaction.set_rollback(True)
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary
+
+
+# --- Jobs: an upload through the API, run by the worker ----------------------------------
+
+
+def import_job_create(
+    *, user: User, kind: str, upload, mapping: Mapping, dry_run: bool = False, source_srid: int | None = None
+) -> ImportJob:
+    """Store the uploaded file and queue its import; the worker picks it up once the
+    transaction commits. `mapping` is already checked (mapping_parse)."""
+    job = ImportJob(
+        kind=kind,
+        source_system=mapping.source_system,
+        mapping=mapping.to_dict(),
+        dry_run=dry_run,
+        source_srid=source_srid,
+        original_name=Path(upload.name).name,
+        size_bytes=upload.size,
+        created_by=user,
+    )
+    job.upload.save(f"{job.pk}{Path(upload.name).suffix.lower()}", upload, save=False)
+    job.save(force_insert=True)
+    job_id = str(job.pk)
+    transaction.on_commit(lambda: _enqueue(tasks.run_import, job_id))
+    return job
+
+
+def _enqueue(task, job_id: str) -> None:
+    try:
+        task.delay(job_id)
+    except Exception as exc:  # broker down: the job must not stay "queued" for ever
+        ImportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+            status=JobStatus.FAILED, error=f"Could not reach the task queue: {exc}", finished_at=timezone.now()
+        )
+
+
+def import_job_execute(*, job: ImportJob, now: datetime | None = None) -> ImportJob:
+    """Run a queued job in this process (the worker's entry point). Marks it completed with
+    its summary and rejects file, or failed with the reason."""
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    kind = KINDS[job.kind]
+    with tempfile.TemporaryFile(mode="w+b") as rejects:  # on disk: flat memory however many rejects
+        text = io.TextIOWrapper(rejects, encoding="utf-8", newline="", write_through=True)
+        try:
+            summary = import_file(
+                path=Path(job.upload.path),
+                kind=job.kind,
+                mapping=mapping_parse(job.mapping, kind=kind),
+                user=job.created_by,
+                rejects_stream=text,
+                dry_run=job.dry_run,
+                source_srid=job.source_srid,
+                now=now,
+                progress=job_progress(job.pk),
+            )
+        except MappingError as exc:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.FAILED, error=str(exc), finished_at=timezone.now()
+            )
+            return ImportJob.objects.get(pk=job.pk)
+        finally:
+            text.detach()  # the temporary file is closed by its own `with`
+        job.refresh_from_db()
+        rejects.seek(0)
+        job.rejects.save(f"{job.pk}.rejects.csv", File(rejects), save=False)
+    job.summary = summary.to_dict()
+    job.status = JobStatus.COMPLETED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["rejects", "summary", "status", "finished_at"])
+    return job

@@ -1,0 +1,590 @@
+"""Every SQL statement of the importer: staging, set-based validation and the writes.
+
+An import runs in one transaction on temporary tables that drop at its end:
+
+1. `import_stage` holds the file's columns as text (`f0`, `f1`, ...; COPY fills them), with
+   `row_no`, the data row's number (1 = the first row after the header).
+2. `import_rows` is a view naming them as the kind's fields (see `kinds.py`), or a constant
+   from the mapping's defaults.
+3. `import_typed` parses every field once (value maps applied); unparsable values become NULL
+   beside their raw text, so that the rules can say which value was wrong.
+4. `import_places` holds each distinct coordinate once: reprojected to WGS84, whether it is
+   in Greater London (the bounding box, then the borough polygons, as
+   `operations.validation.locate_in_london` decides) and its borough. Police data repeats
+   coordinates a lot; each is located once, against the boroughs cut into small pieces.
+5. `import_rejects` gets one row per broken rule: (row, field, rule, arguments). The message is
+   written in Python from the same constants the services use (`imports.messages`).
+6. One INSERT ... SELECT ... ON CONFLICT per import writes the rows without rejects.
+
+The rules are those of `operations/validation.py` and `operations/services.py`; each rule is
+one line of a LATERAL VALUES list below, so a row breaking several rules gets every message,
+as the services' `collect()` reports them all. Values only ever arrive as parameters; the
+statements are put together at import time from this module's own constants, and the file's
+columns are named only through `psycopg.sql.Identifier`.
+"""
+
+from psycopg import sql
+
+from .kinds import ARRESTS, OPERATIONS, SEIZURES, Kind, choices, max_lengths
+
+JIT_OFF = "SET LOCAL jit = off"
+# The temporary tables drop at commit; inside a caller's longer transaction (a test, a
+# command running several imports) they are dropped explicitly before and after each import.
+CLEANUP = """
+DROP VIEW IF EXISTS import_rows;
+DROP TABLE IF EXISTS import_stage, import_typed, import_borough_pieces, import_places, import_dupes, import_ops,
+    import_rejects, import_reference_dupes;
+"""
+WORK_MEM = "SET LOCAL work_mem = '256MB'"
+
+# Safe parsers: NULL for an empty or unparsable value, never an error (one bad row must not
+# stop the import). Written as single-expression SQL functions so that the planner inlines them.
+FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION pg_temp.import_text(v text) RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT nullif(btrim(v), '') $$;
+
+CREATE OR REPLACE FUNCTION pg_temp.import_float(v text) RETURNS float8 LANGUAGE sql IMMUTABLE AS
+$$ SELECT CASE WHEN btrim(v) ~ '^[+-]?(\d{1,15}(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?$' THEN btrim(v)::float8 END $$;
+
+CREATE OR REPLACE FUNCTION pg_temp.import_int(v text) RETURNS int LANGUAGE sql IMMUTABLE AS
+$$ SELECT CASE WHEN btrim(v) ~ '^\+?\d{1,9}$' THEN btrim(v)::int END $$;
+
+-- ISO 8601 (a space may stand for the T; GDAL writes 2025/11/29 13:30:00+00, so callers pass
+-- the value through import_clean first), with or without an offset; a time without an offset is
+-- in the mapping's time zone `tz`. Day-of-month by integer arithmetic (leap years included),
+-- not by building a date that could fail. No FROM clause: PostgreSQL inlines the function into
+-- the statement (a function call per row would cost more than the parsing itself).
+CREATE OR REPLACE FUNCTION pg_temp.import_clean(raw text) RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT translate(btrim(raw), '/', '-') $$;
+
+CREATE OR REPLACE FUNCTION pg_temp.import_time(v text, tz text) RETURNS timestamptz LANGUAGE sql STABLE AS
+$$ SELECT CASE
+    WHEN v !~ ('^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])'
+               '([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?\s*(Z|[+-](0\d|1[0-5])(:?[0-5]\d)?)?)?$')
+        THEN NULL
+    WHEN substr(v, 9, 2)::int > CASE substr(v, 6, 2)::int
+            WHEN 2 THEN CASE WHEN mod(substr(v, 1, 4)::int, 4) = 0
+                              AND (mod(substr(v, 1, 4)::int, 100) <> 0 OR mod(substr(v, 1, 4)::int, 400) = 0)
+                             THEN 29 ELSE 28 END
+            WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END
+        THEN NULL
+    WHEN length(v) > 10 AND v ~ '(Z|[+-]\d{2}(:?\d{2})?)$' THEN v::timestamptz
+    ELSE v::timestamp AT TIME ZONE tz
+  END $$;
+"""
+
+
+def stage_create(column_count: int) -> sql.Composed:
+    """`import_stage` with one text column per column of the file."""
+    columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(f"f{i}")) for i in range(column_count))
+    return sql.SQL(
+        "CREATE TEMPORARY TABLE import_stage "
+        "(row_no bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {}) ON COMMIT DROP"
+    ).format(columns)
+
+
+def stage_copy(column_count: int, delimiter: str) -> sql.Composed:
+    columns = sql.SQL(", ").join(sql.Identifier(f"f{i}") for i in range(column_count))
+    return sql.SQL("COPY import_stage ({}) FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER {})").format(
+        columns, sql.Literal(delimiter)
+    )
+
+
+def rows_view(kind: Kind, columns: dict[str, int], defaults: dict[str, str]) -> sql.Composed:
+    """`import_rows`: the kind's fields, each from its file column, its default, or NULL."""
+    parts = []
+    for name in kind.fields:
+        if name in columns:
+            expr = sql.Identifier(f"f{columns[name]}")
+        elif name in defaults:
+            expr = sql.SQL("{}::text").format(sql.Literal(defaults[name]))
+        else:
+            expr = sql.SQL("NULL::text")
+        parts.append(sql.SQL("{} AS {}").format(expr, sql.Identifier(name)))
+    return sql.SQL("CREATE TEMPORARY VIEW import_rows AS SELECT row_no, {} FROM import_stage").format(
+        sql.SQL(", ").join(parts)
+    )
+
+
+def _mapped(field: str) -> str:
+    """A choice field after the mapping's value map (`values` parameter)."""
+    return (
+        f"coalesce(%(values)s::jsonb -> '{field}' ->> pg_temp.import_text(r.{field}), pg_temp.import_text(r.{field}))"
+    )
+
+
+_TYPED_COMMON = """
+       r.row_no,
+       pg_temp.import_text(r.external_ref) AS external_ref,
+       pg_temp.import_text(r.longitude) AS lon_raw, pg_temp.import_text(r.latitude) AS lat_raw,
+       pg_temp.import_float(r.longitude) AS x, pg_temp.import_float(r.latitude) AS y,
+       coalesce(r.notes, '') AS notes"""
+
+_TYPED_RECORD = """
+       pg_temp.import_text(r.operation_ref) AS operation_ref,
+       pg_temp.import_text(r.accuracy_m) AS accuracy_raw, pg_temp.import_float(r.accuracy_m) AS accuracy_m,
+       pg_temp.import_text(r.{time}) AS time_raw, pg_temp.import_time(pg_temp.import_clean(r.{time}), %(tz)s) AS at"""
+
+TYPED = {
+    "seizures": f"""
+CREATE TEMPORARY TABLE import_typed ON COMMIT DROP AS
+SELECT {_TYPED_COMMON}, {_TYPED_RECORD.format(time="seized_at")},
+       {_mapped("vehicle_type")} AS vehicle_type, {_mapped("reason")} AS reason, {_mapped("power")} AS power,
+       coalesce({_mapped("disposition")}, 'held') AS disposition,
+       coalesce(btrim(r.make), '') AS make, coalesce(btrim(r.model), '') AS model,
+       coalesce(btrim(r.colour), '') AS colour, coalesce(btrim(r.frame_number), '') AS frame_number
+FROM import_rows r
+""",  # noqa: S608 - put together from this module's constants
+    "arrests": f"""
+CREATE TEMPORARY TABLE import_typed ON COMMIT DROP AS
+SELECT {_TYPED_COMMON}, {_TYPED_RECORD.format(time="arrested_at")},
+       {_mapped("offence_category")} AS offence_category,
+       coalesce({_mapped("warrant_offence_category")}, '') AS warrant_offence_category
+FROM import_rows r
+""",  # noqa: S608 - put together from this module's constants
+    "operations": f"""
+CREATE TEMPORARY TABLE import_typed ON COMMIT DROP AS
+SELECT {_TYPED_COMMON},
+       coalesce(btrim(r.reference), '') AS reference,
+       coalesce(btrim(r.name), '') AS name, coalesce(btrim(r.team), '') AS team,
+       coalesce({_mapped("status")}, 'active') AS status,
+       pg_temp.import_text(r.started_at) AS started_raw,
+       pg_temp.import_time(pg_temp.import_clean(r.started_at), %(tz)s) AS started_at,
+       pg_temp.import_text(r.ended_at) AS ended_raw,
+       pg_temp.import_time(pg_temp.import_clean(r.ended_at), %(tz)s) AS ended_at,
+       pg_temp.import_text(r.officer_count) AS officer_count_raw, pg_temp.import_int(r.officer_count) AS officer_count,
+       pg_temp.import_text(r.lead_officer) AS lead_officer
+FROM import_rows r
+""",  # noqa: S608 - put together from this module's constants
+}
+
+TYPED_ANALYZE = "ANALYZE import_typed"
+
+# The boroughs cut into pieces of at most 64 vertices: a point-in-polygon test then reads a
+# few small pieces through the GiST index instead of a whole borough outline.
+BOROUGH_PIECES = """
+CREATE TEMPORARY TABLE import_borough_pieces ON COMMIT DROP AS
+SELECT id, gss_code, ST_Subdivide(geom, 64) AS geom FROM areas_borough;
+CREATE INDEX ON import_borough_pieces USING gist (geom);
+ANALYZE import_borough_pieces;
+"""
+
+# Each distinct coordinate once. Coordinates in another CRS are reprojected only inside a
+# generous box around London in that CRS (%(plausible)s): PROJ fails on absurd values, and
+# such a point is outside London either way. `inside` follows locate_in_london: in the bounding
+# box, then (once boroughs are loaded) covered by a borough; `swapped` is its test for
+# [lat, lon] given as [lon, lat].
+PLACES = """
+CREATE TEMPORARY TABLE import_places ON COMMIT DROP AS
+SELECT q.x, q.y, q.lon, q.lat, q.borough_id,
+       coalesce(q.in_bbox AND (NOT %(boroughs_loaded)s OR q.borough_id IS NOT NULL), false) AS inside,
+       coalesce(q.lat BETWEEN %(min_lon)s AND %(max_lon)s AND q.lon BETWEEN %(min_lat)s AND %(max_lat)s, false)
+           AS swapped_in_bbox
+FROM (
+    SELECT w.x, w.y, w.lon, w.lat,
+           w.lon BETWEEN %(min_lon)s AND %(max_lon)s AND w.lat BETWEEN %(min_lat)s AND %(max_lat)s AS in_bbox,
+           (SELECT b.id FROM import_borough_pieces b
+            WHERE w.lon BETWEEN %(min_lon)s AND %(max_lon)s AND w.lat BETWEEN %(min_lat)s AND %(max_lat)s
+              AND ST_Covers(b.geom, ST_SetSRID(ST_MakePoint(w.lon, w.lat), 4326))
+            ORDER BY b.gss_code LIMIT 1) AS borough_id
+    FROM (
+        SELECT d.x, d.y,
+               CASE WHEN %(srid)s = 4326 THEN d.x ELSE ST_X(d.g) END AS lon,
+               CASE WHEN %(srid)s = 4326 THEN d.y ELSE ST_Y(d.g) END AS lat
+        FROM (
+            SELECT u.x, u.y,
+                   CASE WHEN %(srid)s <> 4326 AND u.x BETWEEN %(plausible_min_x)s AND %(plausible_max_x)s
+                             AND u.y BETWEEN %(plausible_min_y)s AND %(plausible_max_y)s
+                        THEN ST_Transform(ST_SetSRID(ST_MakePoint(u.x, u.y), %(srid)s), 4326) END AS g
+            FROM (SELECT DISTINCT x, y FROM import_typed WHERE x IS NOT NULL AND y IS NOT NULL) u
+        ) d
+    ) w
+) q;
+CREATE UNIQUE INDEX ON import_places (x, y);
+ANALYZE import_places;
+"""
+
+# External references that appear more than once in the file: the first row wins.
+DUPES = """
+CREATE TEMPORARY TABLE import_dupes ON COMMIT DROP AS
+SELECT external_ref, min(row_no) AS first_row FROM import_typed
+WHERE external_ref IS NOT NULL GROUP BY external_ref HAVING count(*) > 1
+"""
+
+# The operation each seizure or arrest names: by external reference in the same source
+# system first, else by the operation's own reference.
+OPS = """
+CREATE TEMPORARY TABLE import_ops ON COMMIT DROP AS
+SELECT DISTINCT ON (u.operation_ref) u.operation_ref, o.id, o.started_at, o.ended_at
+FROM (SELECT DISTINCT operation_ref FROM import_typed WHERE operation_ref IS NOT NULL) u
+JOIN operations_operation o
+  ON (o.source_system = %(source_system)s AND o.external_ref = u.operation_ref) OR o.reference = u.operation_ref
+ORDER BY u.operation_ref, (o.source_system = %(source_system)s AND o.external_ref = u.operation_ref) DESC, o.id
+"""
+
+REJECTS_CREATE = """
+CREATE TEMPORARY TABLE import_rejects (
+    row_no bigint, field text, rule text, value text, num float8, num2 float8, t1 timestamptz, t2 timestamptz
+) ON COMMIT DROP
+"""
+
+
+def _rule(field: str, rule: str, bad: str, value="NULL", num="NULL", num2="NULL", t1="NULL", t2="NULL") -> tuple:
+    """One rule: the field it names, its code (messages.py), when a row breaks it (`bad`), and
+    the values its message is written with."""
+    return (field, rule, bad, value, num, num2, t1, t2)
+
+
+def _values_line(rule: tuple, *, first: bool) -> str:
+    field, code, bad, value, num, num2, t1, t2 = rule
+    if first:  # the first line of a VALUES list fixes the columns' types
+        value, num, num2, t1, t2 = (f"{value}::text", f"{num}::float8", f"{num2}::float8", f"{t1}::timestamptz",
+                                    f"{t2}::timestamptz")  # fmt: skip
+    return f"('{field}', '{code}', {bad}, {value}, {num}, {num2}, {t1}, {t2})"
+
+
+def _point_rules(point: str) -> list[tuple]:
+    return [
+        _rule(point, "blank", "t.lon_raw IS NULL OR t.lat_raw IS NULL"),
+        _rule(point, "invalid_coordinate", "t.lon_raw IS NOT NULL AND t.x IS NULL", "t.lon_raw"),
+        _rule(point, "invalid_coordinate", "t.lat_raw IS NOT NULL AND t.y IS NULL", "t.lat_raw"),
+        _rule(point, "outside", "p.x IS NOT NULL AND NOT p.inside AND NOT p.swapped_in_bbox"),
+        _rule(point, "swapped", "p.x IS NOT NULL AND NOT p.inside AND p.swapped_in_bbox", num="p.lon", num2="p.lat"),
+    ]
+
+
+def _choice_rules(kind: Kind) -> list[tuple]:
+    rules = []
+    for field in choices(kind):
+        if field in kind.required:
+            rules.append(_rule(field, "blank", f"t.{field} IS NULL"))
+        rules.append(
+            _rule(
+                field,
+                "invalid_choice",
+                f"t.{field} <> '' AND NOT jsonb_exists(%(choices)s::jsonb -> '{field}', t.{field})",
+                f"t.{field}",
+            )
+        )
+    return rules
+
+
+def _length_rules(kind: Kind) -> list[tuple]:
+    return [
+        _rule(field, "max_length", f"length(t.{field}) > {limit}", num=f"length(t.{field})")
+        for field, limit in max_lengths(kind).items()
+        if field != "external_ref"  # its own rule, first in the list
+    ]
+
+
+def _record_rules(kind: Kind, time: str) -> list[tuple]:
+    """Seizures and arrests: the time, the accuracy and the operation (validation.py)."""
+    return [
+        _rule("operation", "blank", "t.operation_ref IS NULL"),
+        _rule("operation", "operation_not_found", "t.operation_ref IS NOT NULL AND o.id IS NULL", "t.operation_ref"),
+        _rule(time, "blank", "t.time_raw IS NULL"),
+        _rule(time, "invalid_time", "t.time_raw IS NOT NULL AND t.at IS NULL", "t.time_raw"),
+        _rule(time, "future", "t.at > %(now)s + %(skew_s)s * interval '1 second'"),
+        _rule(
+            time,
+            "outside_window",
+            "t.at < o.started_at - %(tolerance_min)s * interval '1 minute' "
+            "OR t.at > o.ended_at + %(tolerance_min)s * interval '1 minute'",
+            t1="o.started_at",
+            t2="o.ended_at",
+        ),
+        _rule("accuracy_m", "invalid_float", "t.accuracy_raw IS NOT NULL AND t.accuracy_m IS NULL", "t.accuracy_raw"),
+        _rule("accuracy_m", "min_value", "t.accuracy_m < 0"),
+        _rule("accuracy_m", "too_poor", "t.accuracy_m > %(max_accuracy_m)s", num="t.accuracy_m"),
+    ]
+
+
+_COMMON_HEAD = [
+    _rule("external_ref", "blank", "t.external_ref IS NULL"),
+    _rule("external_ref", "max_length", "length(t.external_ref) > 128", num="length(t.external_ref)"),
+    _rule("external_ref", "duplicate_in_file", "d.first_row < t.row_no", num="d.first_row"),
+]
+
+_WARRANT = [
+    _rule(
+        "warrant_offence_category",
+        "warrant_required",
+        "t.offence_category = 'wanted_on_warrant' AND t.warrant_offence_category = ''",
+    ),
+    _rule(
+        "warrant_offence_category",
+        "warrant_invalid",
+        "t.offence_category = 'wanted_on_warrant' AND t.warrant_offence_category = 'wanted_on_warrant'",
+    ),
+    _rule(
+        "warrant_offence_category",
+        "warrant_only_for_warrant",
+        "t.offence_category <> 'wanted_on_warrant' AND t.warrant_offence_category <> ''",
+    ),
+]
+
+_OPERATION_RULES = [
+    _rule("name", "blank", "t.name = ''"),
+    _rule("team", "blank", "t.team = ''"),
+    _rule("started_at", "blank", "t.started_raw IS NULL"),
+    _rule("started_at", "invalid_time", "t.started_raw IS NOT NULL AND t.started_at IS NULL", "t.started_raw"),
+    _rule("ended_at", "invalid_time", "t.ended_raw IS NOT NULL AND t.ended_at IS NULL", "t.ended_raw"),
+    # A planned operation may start in the future (services._operation_checks).
+    _rule(
+        "started_at", "future", "t.status <> 'planned' AND t.started_at > %(now)s + %(skew_s)s * interval '1 second'"
+    ),
+    _rule("ended_at", "future", "t.ended_at > %(now)s + %(skew_s)s * interval '1 second'"),
+    _rule("ended_at", "ends_before_start", "t.ended_at <= t.started_at"),
+    _rule(
+        "officer_count",
+        "invalid_int",
+        "t.officer_count_raw IS NOT NULL AND (t.officer_count IS NULL OR t.officer_count > 32767)",
+        "t.officer_count_raw",
+    ),
+    _rule("lead_officer", "unknown_user", "t.lead_officer IS NOT NULL AND u.id IS NULL", "t.lead_officer"),
+    _rule("reference", "duplicate_reference", "t.reference <> '' AND x.id IS NOT NULL"),
+    _rule("reference", "duplicate_reference_in_file", "rd.first_row < t.row_no", num="rd.first_row"),
+]
+
+
+def _rejects_insert(rules: list[tuple], joins: str) -> str:
+    """Most rows break no rule: one cheap OR of every condition picks the rows that break
+    some, and only those are expanded into one line per broken rule."""
+    values = ",\n        ".join(_values_line(rule, first=i == 0) for i, rule in enumerate(rules))
+    any_bad = "\n    OR ".join(f"coalesce({rule[2]}, false)" for rule in rules)
+    return f"""
+INSERT INTO import_rejects (row_no, field, rule, value, num, num2, t1, t2)
+SELECT t.row_no, v.field, v.rule, v.value, v.num, v.num2, v.t1, v.t2
+FROM import_typed t
+LEFT JOIN import_places p ON p.x = t.x AND p.y = t.y
+LEFT JOIN import_dupes d ON d.external_ref = t.external_ref
+{joins}
+CROSS JOIN LATERAL (VALUES
+        {values}
+) v(field, rule, bad, value, num, num2, t1, t2)
+WHERE ({any_bad})
+  AND v.bad
+"""  # noqa: S608 - put together from this module's constants
+
+
+_RECORD_JOINS = "LEFT JOIN import_ops o ON o.operation_ref = t.operation_ref"
+
+# Operations: the lead officer by username, and another operation already holding the
+# reference (not the record this row updates).
+_OPERATION_JOINS = """
+LEFT JOIN core_user u ON u.username = t.lead_officer
+LEFT JOIN import_reference_dupes rd ON rd.reference = t.reference
+LEFT JOIN LATERAL (
+    SELECT o.id FROM operations_operation o
+    WHERE t.reference <> '' AND o.reference = t.reference
+      AND NOT (o.source_system = %(source_system)s AND o.external_ref = t.external_ref)
+    LIMIT 1
+) x ON true"""
+
+REFERENCE_DUPES = """
+CREATE TEMPORARY TABLE import_reference_dupes ON COMMIT DROP AS
+SELECT reference, min(row_no) AS first_row FROM import_typed
+WHERE reference <> '' GROUP BY reference HAVING count(*) > 1
+"""
+
+REJECTS = {
+    "seizures": _rejects_insert(
+        [
+            *_COMMON_HEAD,
+            *_point_rules("point"),
+            *_record_rules(SEIZURES, "seized_at"),
+            *_choice_rules(SEIZURES),
+            *_length_rules(SEIZURES),
+        ],
+        _RECORD_JOINS,
+    ),
+    "arrests": _rejects_insert(
+        [
+            *_COMMON_HEAD,
+            *_point_rules("point"),
+            *_record_rules(ARRESTS, "arrested_at"),
+            *_choice_rules(ARRESTS),
+            *_WARRANT,
+            *_length_rules(ARRESTS),
+        ],
+        _RECORD_JOINS,
+    ),
+    "operations": _rejects_insert(
+        [
+            *_COMMON_HEAD,
+            *_point_rules("location"),
+            *_OPERATION_RULES,
+            *_choice_rules(OPERATIONS),
+            *_length_rules(OPERATIONS),
+        ],
+        _OPERATION_JOINS,
+    ),
+}
+
+REJECTS_INDEX = "CREATE INDEX ON import_rejects (row_no); ANALYZE import_rejects"
+
+COUNTS = """
+SELECT (SELECT count(*) FROM import_typed), (SELECT count(DISTINCT row_no) FROM import_rejects),
+       (SELECT count(*) FROM import_rejects)
+"""
+
+# Rejects in file order, for the rejects file (read through a server-side cursor).
+REJECTS_READ = """
+SELECT row_no, field, rule, value, num, num2, t1, t2 FROM import_rejects ORDER BY row_no, field, rule
+"""
+
+# The accepted rows: no reject. Dry runs count how many would be new.
+_ACCEPTED = "NOT EXISTS (SELECT 1 FROM import_rejects r WHERE r.row_no = t.row_no)"
+
+
+def _upsert(table: str, columns: list[tuple[str, str]], joins: str, compare: list[str]) -> str:
+    """INSERT the accepted rows; a row whose (source system, external reference) is stored
+    already updates that record, with version + 1. Rows equal to their stored record are left
+    out before the INSERT (a re-import then costs a join, not an attempted insert per row)."""
+    exprs = dict(columns)
+    names = ", ".join(name for name, _ in columns)
+    values = ",\n           ".join(expr for _, expr in columns)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in compare)
+    mine = ", ".join(f"s.{name}" for name in compare)
+    theirs = ", ".join(f"EXCLUDED.{name}" for name in compare)
+    stored = ", ".join(f"e.{name}" for name in compare)
+    incoming = ", ".join(exprs[name] for name in compare)
+    return f"""
+WITH written AS (
+    INSERT INTO {table} AS s ({names})
+    SELECT {values}
+    FROM import_typed t
+    JOIN import_places p ON p.x = t.x AND p.y = t.y
+    {joins}
+    LEFT JOIN {table} e ON e.source_system = %(source_system)s AND e.external_ref = t.external_ref
+         AND NOT (e.external_ref = '')
+    WHERE {_ACCEPTED}
+      AND (e.id IS NULL OR ({stored}) IS DISTINCT FROM ({incoming}))
+    ON CONFLICT (source_system, external_ref) WHERE NOT (external_ref = '') DO UPDATE
+    SET {updates}, updated_by_id = EXCLUDED.updated_by_id, updated_at = EXCLUDED.updated_at, version = s.version + 1
+    WHERE ({mine}) IS DISTINCT FROM ({theirs})
+    RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
+"""  # noqa: S608 - put together from this module's constants
+
+
+_TRACKED = [
+    ("source", "'import'"),
+    ("created_by_id", "%(user_id)s"),
+    ("updated_by_id", "%(user_id)s"),
+    ("created_at", "%(now)s"),
+    ("updated_at", "%(now)s"),
+    ("version", "1"),
+    ("source_system", "%(source_system)s"),
+    ("external_ref", "t.external_ref"),
+    ("id", "gen_random_uuid()"),
+    ("borough_id", "p.borough_id"),
+    ("notes", "t.notes"),
+]
+_POINT = "ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)"
+
+WRITE = {
+    "seizures": _upsert(
+        "operations_seizure",
+        [
+            *_TRACKED,
+            ("operation_id", "o.id"),
+            ("point", _POINT),
+            ("accuracy_m", "t.accuracy_m"),
+            ("seized_at", "t.at"),
+            ("received_at", "%(now)s"),
+            ("vehicle_type", "t.vehicle_type"),
+            ("reason", "t.reason"),
+            ("power", "t.power"),
+            ("make", "t.make"),
+            ("model", "t.model"),
+            ("colour", "t.colour"),
+            ("frame_number", "t.frame_number"),
+            ("disposition", "t.disposition"),
+        ],
+        "JOIN import_ops o ON o.operation_ref = t.operation_ref",
+        [
+            "operation_id",
+            "point",
+            "accuracy_m",
+            "seized_at",
+            "vehicle_type",
+            "reason",
+            "power",
+            "make",
+            "model",
+            "colour",
+            "frame_number",
+            "disposition",
+            "borough_id",
+            "notes",
+        ],
+    ),
+    "arrests": _upsert(
+        "operations_arrest",
+        [
+            *_TRACKED,
+            ("operation_id", "o.id"),
+            ("point", _POINT),
+            ("accuracy_m", "t.accuracy_m"),
+            ("arrested_at", "t.at"),
+            ("received_at", "%(now)s"),
+            ("offence_category", "t.offence_category"),
+            ("warrant_offence_category", "t.warrant_offence_category"),
+        ],
+        "JOIN import_ops o ON o.operation_ref = t.operation_ref",
+        [
+            "operation_id",
+            "point",
+            "accuracy_m",
+            "arrested_at",
+            "offence_category",
+            "warrant_offence_category",
+            "borough_id",
+            "notes",
+        ],
+    ),
+    "operations": _upsert(
+        "operations_operation",
+        [
+            *_TRACKED,
+            ("reference", "t.reference"),
+            ("name", "t.name"),
+            ("team", "t.team"),
+            ("status", "t.status"),
+            ("started_at", "t.started_at"),
+            ("ended_at", "t.ended_at"),
+            ("location", _POINT),
+            ("officer_count", "t.officer_count"),
+            ("lead_officer_id", "u.id"),
+        ],
+        "LEFT JOIN core_user u ON u.username = t.lead_officer",
+        [
+            "reference",
+            "name",
+            "team",
+            "status",
+            "started_at",
+            "ended_at",
+            "location",
+            "officer_count",
+            "lead_officer_id",
+            "borough_id",
+            "notes",
+        ],
+    ),
+}
+
+_TABLES = {"seizures": "operations_seizure", "arrests": "operations_arrest", "operations": "operations_operation"}
+
+DRY_RUN_COUNTS = {
+    name: f"""
+SELECT count(*) FILTER (WHERE e.id IS NULL), count(*) FILTER (WHERE e.id IS NOT NULL)
+FROM import_typed t
+LEFT JOIN {table} e ON e.source_system = %(source_system)s AND e.external_ref = t.external_ref
+     AND NOT (e.external_ref = '')
+WHERE {_ACCEPTED}
+"""  # noqa: S608 - put together from this module's constants
+    for name, table in _TABLES.items()
+}
