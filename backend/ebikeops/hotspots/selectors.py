@@ -90,10 +90,12 @@ def answering_run(**question: Any) -> tuple[HotspotRun | None, Borough | None]:
     each place with all of London rather than with the borough alone; the API says which.)
     Raises field-keyed ValidationError for an unknown borough.
     """
-    run = latest_run(**question)
-    if run is not None or not question.get("borough"):
+    if not question.get("borough"):
+        return latest_run(**question), None
+    borough = HotspotFilters.build(borough=question["borough"]).borough  # one lookup for both runs
+    run = latest_run(**{**question, "borough": borough})
+    if run is not None:
         return run, None
-    borough = HotspotFilters.build(borough=question["borough"]).borough
     london = latest_run(**{**question, "borough": None})
     return (london, borough) if london is not None else (None, None)
 
