@@ -142,9 +142,7 @@ def test_every_html_page_sends_a_strict_content_security_policy(client, path):
     client.force_login(UserFactory(username="co", role="commander"))
     response = client.get(path)
     assert response.status_code == 200
-    policy = dict(
-        (part.strip().split(" ", 1) + [""])[:2] for part in response["Content-Security-Policy"].split(";")
-    )
+    policy = dict([*part.strip().split(" ", 1), ""][:2] for part in response["Content-Security-Policy"].split(";"))
     assert policy["script-src"] == "'self'", "no inline or foreign script"
     assert policy["style-src"] == "'self'"
     assert policy["frame-ancestors"] == "'none'"

@@ -88,7 +88,9 @@ WEEKDAYS: dict[str, str] = {
 }
 HOUR_BANDS: dict[str, str] = {f"{h:02d}-{h + 3:02d}": f"{h:02d}:00 to {h + 3:02d}:00" for h in range(0, 24, 3)}
 
-# Property names as column headings (the details panel's left column).
+# Property names as column headings (the details panel's left column). The sensitive fields'
+# names (notes, frame numbers) are left out: the table goes to every role, and an analyst's
+# page should not even learn those fields exist (the page words them itself when it gets them).
 FIELDS: dict[str, str] = {
     "reference": "Reference",
     "team": "Team",
@@ -111,8 +113,6 @@ FIELDS: dict[str, str] = {
     "model": "Model",
     "colour": "Colour",
     "disposition": "What happened to it",
-    "notes": "Notes",
-    "frame_number": "Frame number",
     "rank": "Rank",
     "share": "Share of all seizures",
     "area_m2": "Area",
