@@ -206,7 +206,8 @@ def test_it_draws_operations_filters_them_and_shows_their_totals(
 def test_it_draws_hotspots_and_shows_their_statistics(
     map_data, hotspots_computed, commander_user, live_server, page, results_dir
 ):
-    log_in(page, live_server.url, "chief", PASSWORD, path="/map/" + WINDOW + "&layers=boroughs,seizures,operations,hotspots")
+    layers = "&layers=boroughs,seizures,operations,hotspots"
+    log_in(page, live_server.url, "chief", PASSWORD, path="/map/" + WINDOW + layers)
     wait_until_loaded(page, after=0)
 
     hotspots = layer_count(page, "hotspots")
@@ -229,7 +230,9 @@ def test_it_draws_hotspots_and_shows_their_statistics(
     # worker at once (eager in tests), says so while it runs, then draws it: no manual recompute.
     apply_filters(page, vehicle_type="e_scooter")
     page.wait_for_function("() => document.getElementById('hotspot-note').dataset.progress === 'completed'")
-    page.wait_for_function("() => Number(document.querySelector('.layer-toggle[data-layer=hotspots]').dataset.count) >= 1")
+    page.wait_for_function(
+        "() => Number(document.querySelector('.layer-toggle[data-layer=hotspots]').dataset.count) >= 1"
+    )
     assert layer_count(page, "hotspots") >= 1, "the 12 e-scooters in Soho make a hotspot"
     assert page.get_attribute("#hotspot-note", "data-source") == "exact"
 

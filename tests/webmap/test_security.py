@@ -70,7 +70,8 @@ def test_an_operation_name_with_markup_shows_as_text_and_runs_nothing(
     page.mouse.move(x, y)
     page.locator(".leaflet-tooltip").first.wait_for()
     page.evaluate(
-        "() => window.ebikeMap.layers.operations.group.eachLayer(g => g.eachLayer(l => l.openTooltip && l.openTooltip()))"
+        "() => window.ebikeMap.layers.operations.group"
+        ".eachLayer(g => g.eachLayer(l => l.openTooltip && l.openTooltip()))"
     )
     texts = page.locator(".leaflet-tooltip").all_inner_texts()
     assert len(texts) == 4 and all(text.startswith(PAYLOAD) for text in texts), texts
