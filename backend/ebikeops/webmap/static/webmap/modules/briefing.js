@@ -152,6 +152,7 @@ function howLongWords(p) {
   const low = Math.min(...minutes);
   const high = Math.max(...minutes);
   const dwell = low === high ? `${low} minutes` : `${low} to ${high} minutes`;
+  if (stops.length === 1) return `1 stop, ${dwell} at a time, coming back through the shift`;
   const round = p.rotation && p.rotation.cycle_minutes ? `, a ${p.rotation.cycle_minutes}-minute round repeated through the shift` : "";
   return `${plural(stops.length, "stop")}, ${dwell} at each${round}`;
 }
@@ -178,7 +179,7 @@ function listItem(feature, name, rank, index, start, end) {
       el("span", { class: "rank-badge", text: String(rank), "aria-label": team || `Deployment ${rank}` }),
       el("h3", { class: "item-name", text: name }),
     ]),
-    team ? row("Team", team, "item-team") : null,
+    team ? row("Who", team, "item-team") : null,
     row("When", whenWords(p, start, end), "item-when"),
     row("How long", howLongWords(p), "item-long"),
     row("Why", p.rationale || "", "item-evidence"),

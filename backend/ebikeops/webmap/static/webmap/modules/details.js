@@ -45,6 +45,4 @@ export function showDetails(kind, title, properties, keys, extra = []) {
   }
   body.replaceChildren(el("h3", { text: title }), ...extra, list);
   body.dataset.kind = kind;
-  const panel = document.getElementById("details");
-  if (panel && window.matchMedia("(max-width: 700px)").matches) panel.scrollIntoView({ block: "nearest" });
 }
