@@ -10,6 +10,7 @@ const formats = {
     hour: "2-digit", minute: "2-digit", hourCycle: "h23",
   }),
   day: new Intl.DateTimeFormat(LOCALE, { timeZone: TIME_ZONE, weekday: "long", day: "numeric", month: "long" }),
+  date: new Intl.DateTimeFormat(LOCALE, { timeZone: TIME_ZONE, day: "numeric", month: "long", year: "numeric" }),
   time: new Intl.DateTimeFormat(LOCALE, { timeZone: TIME_ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }),
   parts: new Intl.DateTimeFormat(LOCALE, {
     timeZone: TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
@@ -33,6 +34,12 @@ export function plural(count, one, many = `${one}s`) {
 export function formatDateTime(value) {
   const date = value instanceof Date ? value : new Date(value);
   return Number.isNaN(date.getTime()) ? "" : formats.dateTime.format(date);
+}
+
+/** "1 December 2025" (London's calendar day of the instant). */
+export function formatDate(value) {
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? "" : formats.date.format(date);
 }
 
 export function formatTime(date) {

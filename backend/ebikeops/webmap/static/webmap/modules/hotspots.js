@@ -11,7 +11,7 @@ import { API, config } from "./config.js";
 import { getJSON, postJSON } from "./api.js";
 import { el, textNode } from "./dom.js";
 import { apiFilters } from "./filters.js";
-import { formatDateTime, plural } from "./format.js";
+import { formatDate, plural } from "./format.js";
 import { refreshLayer, setCount } from "./layers.js";
 import { showDetails } from "./details.js";
 import { highlight } from "./highlight.js";
@@ -38,7 +38,7 @@ function hotspotStyle(p) {
 }
 
 function windowWords(run) {
-  return `${formatDateTime(run.window.since).replace(/, \d\d:\d\d$/, "")} to ${formatDateTime(run.window.until).replace(/, \d\d:\d\d$/, "")}`;
+  return `${formatDate(run.window.since)} to ${formatDate(run.window.until)}`;
 }
 
 export async function loadHotspots(layer, signal) {
