@@ -163,3 +163,16 @@ def test_the_csp_names_the_tile_server_when_one_is_set():
 
     assert _tile_origin("https://{s}.tiles.example.police.uk/{z}/{x}/{y}.png") == "https://*.tiles.example.police.uk"
     assert _tile_origin("") is None
+
+
+def test_it_preloads_every_module_of_the_page(client):
+    from pathlib import Path
+
+    from ebikeops.webmap.views import MODULES
+
+    folder = Path(finders.find("webmap/main.js")).parent / "modules"
+    assert sorted(MODULES) == sorted(p.stem for p in folder.glob("*.js")), "views.MODULES lists modules/*.js"
+    client.force_login(UserFactory(username="co", role="commander"))
+    page = client.get("/map/").content.decode()
+    preloaded = re.findall(r'<link rel="modulepreload" href="/static/webmap/modules/(\w+)\.js">', page)
+    assert sorted(preloaded) == sorted(MODULES)
