@@ -5,6 +5,7 @@ engine's inputs. Each read in `sql.py` is run by exactly one function here (the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,17 +82,18 @@ def latest_hotspots(**question: Any) -> QuerySet[Hotspot]:
     return Hotspot.objects.filter(run_id__in=best).order_by("rank")
 
 
-def answering_run(**question: Any) -> tuple[HotspotRun | None, Borough | None]:
-    """The run that answers the question, and the borough to cut its results to (or None).
+def answering_run_or_london(*, question: Mapping[str, Any], run_id=None) -> tuple[HotspotRun | None, Borough | None]:
+    """The run that answers the question (see `answering_run`), and the borough to cut its
+    results to (or None).
 
-    A run computed for exactly these filters comes first (see `run_list`). A borough filter is
-    spatial only, so where no run was computed for the borough, the same question over all
-    London answers it: its hotspots and Gi* cells that touch the borough. (Gi* then compares
-    each place with all of London rather than with the borough alone; the API says which.)
-    Raises field-keyed ValidationError for an unknown borough.
+    A run computed for exactly these filters comes first. A borough filter is spatial only, so
+    where no run was computed for the borough, the same question over all London answers it:
+    its hotspots and Gi* cells that touch the borough. (Gi* then compares each place with all
+    of London rather than with the borough alone; the API says which.) Raises field-keyed
+    ValidationError for an unknown borough.
     """
-    if not question.get("borough"):
-        return latest_run(**question), None
+    if run_id is not None or not question.get("borough"):
+        return answering_run(question=question, run_id=run_id), None
     borough = HotspotFilters.build(borough=question["borough"]).borough  # one lookup for both runs
     run = latest_run(**{**question, "borough": borough})
     if run is not None:
@@ -102,6 +104,22 @@ def answering_run(**question: Any) -> tuple[HotspotRun | None, Borough | None]:
 
 def run_get(run_id) -> HotspotRun | None:
     return HotspotRun.objects.filter(pk=run_id).first()
+
+
+def answering_run(*, question: Mapping[str, Any], run_id=None) -> HotspotRun | None:
+    """The completed run a hotspot read shows: `run_id` when given (None unless it is a
+    completed run), else the best run for the question (`latest_run`). One query. The one
+    choice behind the hotspots API, reporting's hotspot layer and its tiles."""
+    if run_id is not None:
+        return HotspotRun.objects.filter(pk=run_id, status=RunStatus.COMPLETED).first()
+    return latest_run(**question)
+
+
+def answering_hotspots(*, question: Mapping[str, Any], run_id=None) -> QuerySet[Hotspot]:
+    """The hotspots of `answering_run`, largest first, the run chosen inside the same query."""
+    if run_id is not None:
+        return Hotspot.objects.filter(run_id=run_id, run__status=RunStatus.COMPLETED).order_by("rank")
+    return latest_hotspots(**question)
 
 
 def run_hotspots(run: HotspotRun, *, within: Borough | None = None) -> QuerySet[Hotspot]:

@@ -7,7 +7,7 @@ Reads are for every role (IsAnyRole); a recompute is for commanders (IsCommander
 import orjson
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -18,7 +18,7 @@ from ebikeops.areas.models import Borough
 from ebikeops.core.permissions import IsAnyRole, IsCommander
 
 from .. import selectors, services
-from ..models import HotspotRun, RunStatus
+from ..models import HotspotRun
 from ..params import MIN_GISTAR_POINTS
 from . import serializers as s
 
@@ -46,11 +46,12 @@ CUT_TO_BOROUGH = (
 def _pick_run(form: s.ReadInput) -> tuple[HotspotRun | None, bool, Borough | None]:
     """(run, whether its window is the one asked for, the borough to cut its results to)."""
     run_id = form.validated_data.get("run")
-    if run_id is not None:
-        run = get_object_or_404(HotspotRun, pk=run_id, status=RunStatus.COMPLETED)
-        return run, True, None
     question = form.question()
-    run, within = selectors.answering_run(**question)
+    run, within = selectors.answering_run_or_london(question=question, run_id=run_id)
+    if run_id is not None:
+        if run is None:
+            raise Http404
+        return run, True, None
     if run is None:
         return None, False, None
     asked = (question["since"], question["until"])
