@@ -72,14 +72,3 @@ def test_the_cut_answer_reads_in_a_fixed_number_of_queries(officer_client, londo
     # token, the borough, its own run (none), the London run, the hotspots in the borough
     with django_assert_num_queries(5):
         assert len(officer_client.get(LIST, {"borough": "Ealing"}).json()["features"]) == 1
-
-
-def test_each_hotspot_carries_its_codes_in_words(analyst_client, london_run):
-    first = analyst_client.get(LIST).json()["features"][0]["properties"]
-    words = first["display"]
-    assert words["title"] == f"Hotspot {first['rank']}"
-    assert words["vehicle_mix"] == {"E-bike": 12}
-    assert words["busiest_hour_band"].endswith(":00") and " to " in words["busiest_hour_band"]
-    assert words["gi_bin"] in {"Hot spot, 99 % confidence", "Hot spot, 95 % confidence", "Hot spot, 90 % confidence",
-                               "Not significant"}  # fmt: skip
-    assert "_" not in words["trend_category"]

@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from ebikeops.core.display import display
 from ebikeops.core.fields import FiniteFloatField
 from ebikeops.core.geofields import POINT_SCHEMA, AwareDateTimeField
 from ebikeops.core.models import Source
@@ -144,28 +143,12 @@ class HotspotRunSerializer(serializers.ModelSerializer):
         return {"since": as_text(run.since), "until": as_text(run.until)}
 
 
-HOTSPOT_DISPLAY_SCHEMA = {
-    "type": "object",
-    "description": "the codes above in words, from the one table of display names (ebikeops.core.display)",
-    "properties": {
-        "title": {"type": "string", "example": "Hotspot 1"},
-        "gi_bin": {"type": "string", "example": "Hot spot, 99 % confidence"},
-        "trend_category": {"type": "string", "example": "Intensifying hot spot"},
-        "busiest_hour_band": {"type": "string", "example": "18:00 to 21:00"},
-        "vehicle_mix": {"type": "object", "additionalProperties": {"type": "integer"}, "example": {"E-bike": 10}},
-    },
-    "required": ["title", "gi_bin", "trend_category", "busiest_hour_band", "vehicle_mix"],
-}
-
-
 class HotspotFeature(GeoFeatureModelSerializer):
-    """One hotspot: its outline (Polygon) and, in properties, its statistics (and `display`:
-    the same in words, for labels)."""
+    """One hotspot: its outline (Polygon) and, in properties, its statistics."""
 
     centroid = serializers.SerializerMethodField()
     busiest_weekday = serializers.SerializerMethodField()
     run = serializers.UUIDField(source="run_id")
-    display = serializers.SerializerMethodField()
 
     class Meta:
         model = Hotspot
@@ -174,18 +157,8 @@ class HotspotFeature(GeoFeatureModelSerializer):
         fields = (
             "key", "rank", "seizure_count", "arrest_count", "share", "area_m2", "density_per_km2",
             "first_seizure_at", "last_seizure_at", "busiest_weekday", "busiest_hour_band", "vehicle_mix",
-            "gi_bin", "trend_category", "centroid", "run", "display",
+            "gi_bin", "trend_category", "centroid", "run",
         )  # fmt: skip
-
-    @extend_schema_field(HOTSPOT_DISPLAY_SCHEMA)
-    def get_display(self, hotspot: Hotspot) -> dict:
-        return {
-            "title": f"Hotspot {hotspot.rank}",
-            "gi_bin": display("gi_bin", 0 if hotspot.gi_bin is None else hotspot.gi_bin),
-            "trend_category": display("trend_category", hotspot.trend_category or "no_pattern"),
-            "busiest_hour_band": display("hour_band", hotspot.busiest_hour_band),
-            "vehicle_mix": {display("vehicle_type", code): n for code, n in (hotspot.vehicle_mix or {}).items()},
-        }
 
     @extend_schema_field(POINT_SCHEMA)
     def get_centroid(self, hotspot: Hotspot) -> dict:
