@@ -163,6 +163,16 @@ def test_it_draws_operations_filters_them_and_shows_their_totals(
     assert page.get_attribute("#chart-time", "data-count") == "2", "November and December 2025"
     assert page.get_attribute("#chart-weekhour", "data-total") == "33"
     assert page.locator("#chart-time rect.bar").count() == 2
+
+    # en-GB month names (not single letters), the year under the first month, round y ticks.
+    def texts(css: str) -> list[str]:
+        return page.locator(css).evaluate_all("els => els.map(e => e.textContent)")
+
+    assert texts("#chart-time .x-tick") == ["Nov", "Dec"]
+    assert texts("#chart-time .year") == ["2025"]
+    y_ticks = [int(t.replace(",", "")) for t in texts("#chart-time .y-tick")]
+    assert len(y_ticks) >= 3 and y_ticks[0] == 0 and y_ticks[-1] >= 18, "15 in November, 18 in December"
+    assert page.locator("#chart-time .bar.partial").count() == 0, "December 2025 is over"
     assert page.locator("#chart-weekhour rect.heat").count() == 7 * 24
 
     # One borough: the map zooms to it, and with few seizures in view it draws their points.
