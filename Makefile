@@ -9,11 +9,12 @@ PORT ?= 8000
 HOST ?= 0.0.0.0
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ebikeops
 export BOROUGHS_FILE ?= $(abspath ../shared/geodata/london_boroughs.geojson)
+export BOROUGHS_LAND_FILE ?= $(abspath ../shared/geodata/london_boroughs_excluding_mhw.geojson)
 export CORRIDORS_FILE ?= $(abspath geodata/corridors.geojson)
 export DJANGO_SECRET_KEY ?= $(shell bash scripts/secret_key.sh)
 MANAGE := cd backend && ../$(PY) manage.py
 
-.PHONY: help setup system-deps python-deps web-deps db run test check lint bench worker demo fuzz
+.PHONY: help setup system-deps python-deps web-deps db run test check lint bench worker demo fuzz screenshots
 
 help:
 	@echo "make run    install what is missing, migrate, load boroughs and demo data, serve on :$(PORT)"
@@ -22,6 +23,7 @@ help:
 	@echo "make lint   ruff and the import-layer contract only"
 	@echo "make bench  benchmarks; figures go to docs/BENCHMARKS.md"
 	@echo "make fuzz   schemathesis against a live server, every role (docs/security.md)"
+	@echo "make screenshots  retake docs/map-*.png from a running server (URL, DEMO_PASSWORD)"
 
 setup: system-deps python-deps web-deps db
 
@@ -51,6 +53,8 @@ run: setup
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	@if [ -f "$(BOROUGHS_FILE)" ]; then $(MANAGE) load_boroughs "$(BOROUGHS_FILE)"; \
 	  else echo "BOROUGHS_FILE $(BOROUGHS_FILE) not found: running without borough boundaries (see docs/operating.md)"; fi
+	@if [ -f "$(BOROUGHS_FILE)" ] && [ -f "$(BOROUGHS_LAND_FILE)" ]; then $(MANAGE) load_river --tidal "$(BOROUGHS_FILE)" --land "$(BOROUGHS_LAND_FILE)"; \
+	  else echo "BOROUGHS_LAND_FILE $(BOROUGHS_LAND_FILE) not found: the map draws no river (see docs/map.md)"; fi
 	$(MANAGE) load_corridors "$(CORRIDORS_FILE)"
 	$(MANAGE) load_demo --users
 	$(MANAGE) compute_hotspots
@@ -76,3 +80,9 @@ check: setup lint
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	@bash scripts/run_tests.sh
+
+# The map's screenshots in docs/ (every role at 1440x900, 1024x768 and 390x844), from a server
+# that `make run` started: make screenshots URL=http://127.0.0.1:8000 DEMO_PASSWORD=...
+URL ?= http://127.0.0.1:$(PORT)
+screenshots: python-deps
+	$(PY) scripts/map_screenshots.py --url "$(URL)" --password "$(DEMO_PASSWORD)" --out docs

@@ -146,7 +146,8 @@ def test_it_sends_an_anonymous_visitor_to_log_in(live_server, page):
 def test_it_draws_operations_filters_them_and_shows_their_totals(
     map_data, commander_user, live_server, page, results_dir
 ):
-    log_in(page, live_server.url, "chief", PASSWORD, path="/map/" + WINDOW)
+    # Past operations are one click away (off at first): switched on in the address.
+    log_in(page, live_server.url, "chief", PASSWORD, path="/map/" + WINDOW + "&layers=boroughs,seizures,operations")
     wait_until_loaded(page, after=0)
 
     # Everything in the window: three operations with four stop points, 33 seizures in
@@ -162,6 +163,16 @@ def test_it_draws_operations_filters_them_and_shows_their_totals(
     assert page.get_attribute("#chart-time", "data-count") == "2", "November and December 2025"
     assert page.get_attribute("#chart-weekhour", "data-total") == "33"
     assert page.locator("#chart-time rect.bar").count() == 2
+
+    # en-GB month names (not single letters), the year under the first month, round y ticks.
+    def texts(css: str) -> list[str]:
+        return page.locator(css).evaluate_all("els => els.map(e => e.textContent)")
+
+    assert texts("#chart-time .x-tick") == ["Nov", "Dec"]
+    assert texts("#chart-time .year") == ["2025"]
+    y_ticks = [int(t.replace(",", "")) for t in texts("#chart-time .y-tick")]
+    assert len(y_ticks) >= 3 and y_ticks[0] == 0 and y_ticks[-1] >= 18, "15 in November, 18 in December"
+    assert page.locator("#chart-time .bar.partial").count() == 0, "December 2025 is over"
     assert page.locator("#chart-weekhour rect.heat").count() == 7 * 24
 
     # One borough: the map zooms to it, and with few seizures in view it draws their points.
@@ -205,7 +216,8 @@ def test_it_draws_operations_filters_them_and_shows_their_totals(
 def test_it_draws_hotspots_and_shows_their_statistics(
     map_data, hotspots_computed, commander_user, live_server, page, results_dir
 ):
-    log_in(page, live_server.url, "chief", PASSWORD, path="/map/" + WINDOW)
+    layers = "&layers=boroughs,seizures,operations,hotspots"
+    log_in(page, live_server.url, "chief", PASSWORD, path="/map/" + WINDOW + layers)
     wait_until_loaded(page, after=0)
 
     hotspots = layer_count(page, "hotspots")
@@ -224,19 +236,20 @@ def test_it_draws_hotspots_and_shows_their_statistics(
     assert shown["seizure_count"] == "15"
     page.screenshot(path=str(results_dir / "hotspots.png"))
 
-    # No run was computed for e-scooters alone: the layer is empty and says why.
+    # No run was computed for e-scooters alone: a commander's page queues one through the
+    # worker at once (eager in tests), says so while it runs, then draws it: no manual recompute.
     apply_filters(page, vehicle_type="e_scooter")
-    assert layer_count(page, "hotspots") == 0
-    assert "No hotspots have been computed for these filters" in page.inner_text("#hotspot-note")
-    assert "Press Recompute hotspots" in page.inner_text("#hotspot-note")
+    page.wait_for_function("() => document.getElementById('hotspot-note').dataset.progress === 'completed'")
+    page.wait_for_function(
+        "() => Number(document.querySelector('.layer-toggle[data-layer=hotspots]').dataset.count) >= 1"
+    )
+    assert layer_count(page, "hotspots") >= 1, "the 12 e-scooters in Soho make a hotspot"
+    assert page.get_attribute("#hotspot-note", "data-source") == "exact"
 
-    # The commander computes them from the page (the Celery task runs eagerly in tests).
-    before = generation(page)
+    # The Recompute button still recomputes on demand.
     page.click("#recompute")
     page.wait_for_function("() => document.getElementById('recompute').textContent === 'Recompute hotspots'")
-    wait_until_loaded(page, before)
-    assert layer_count(page, "hotspots") >= 1, "the 12 e-scooters in Soho make a hotspot"
-    assert page.inner_text("#hotspot-note") == ""
+    assert page.get_attribute("#hotspot-note", "data-progress") == "completed"
 
 
 def test_it_draws_significant_gistar_cells_and_colours_hotspots_by_trend(
@@ -264,7 +277,8 @@ def test_it_draws_significant_gistar_cells_and_colours_hotspots_by_trend(
     hotspots = answers["hotspots"]["features"]
     ealing = next(h for h in hotspots if h["properties"]["seizure_count"] == 15)
     legend = page.locator("#legend").inner_text()
-    assert "Hotspot:" in legend, "hotspots are coloured by their trend category"
+    assert "Hotspots: colour is how sure" in legend and "Hot spot, 99 % confidence" in legend
+    assert "Hotspots: outline is the trend" in legend
 
     page.uncheck('.layer-toggle[data-layer="gistar"] input')
     page.uncheck('.layer-toggle[data-layer="seizures"] input')
@@ -296,7 +310,7 @@ def test_it_keeps_sensitive_fields_from_an_analysts_page(map_data, viewer, sees_
 
     page.route(re.compile(r"/api/v1/"), capture)
     # Zoomed in on the Ealing cluster: seizure points (with every field the role may see).
-    view = f"{WINDOW}&zoom=17&lat={EALING_CLUSTER.y}&lon={EALING_CLUSTER.x}"
+    view = f"{WINDOW}&zoom=17&lat={EALING_CLUSTER.y}&lon={EALING_CLUSTER.x}&layers=boroughs,seizures,operations"
     log_in(page, live_server.url, "viewer", PASSWORD, path="/map/" + view)
     wait_until_loaded(page, after=0)
     assert page.get_attribute('.layer-toggle[data-layer="seizures"]', "data-mode") == "points"
@@ -308,7 +322,7 @@ def test_it_keeps_sensitive_fields_from_an_analysts_page(map_data, viewer, sees_
     page.mouse.click(x, y)
     page.wait_for_selector('#details-body[data-kind="seizure"]')
     shown = details(page)
-    assert shown["vehicle_type"] == "e_bike"
+    assert shown["vehicle_type"] == "E-bike", "words, not the code"
 
     x, y = screen_point(page, places.UXBRIDGE_ROAD_EALING.x, places.UXBRIDGE_ROAD_EALING.y)
     page.mouse.click(x, y)
@@ -333,7 +347,8 @@ SATURDAY_AFTERNOON = "2025-12-13T14:00"  # two weeks after the Ealing operation
 def test_it_shows_deployment_suggestions_with_stop_points_windows_and_rationale(
     map_data, corridors, commander_user, live_server, page, results_dir
 ):
-    log_in(page, live_server.url, "chief", PASSWORD, path=f"/map/{WINDOW}&at={SATURDAY_AFTERNOON}")
+    path = f"/map/{WINDOW}&at={SATURDAY_AFTERNOON}&hours=4&mode=near&layers=boroughs,suggestions"
+    log_in(page, live_server.url, "chief", PASSWORD, path=path)
     wait_until_loaded(page, after=0)
 
     suggestions = layer_count(page, "suggestions")
@@ -346,9 +361,11 @@ def test_it_shows_deployment_suggestions_with_stop_points_windows_and_rationale(
     page.wait_for_selector('#details-body[data-kind="suggestion"]')
     assert "Uxbridge Road" in details(page)["_title"]
     assert "seizures" in page.inner_text("#details-body .rationale")
-    windows = page.locator("#details-body ul.windows li").all_inner_texts()
-    assert windows and "Saturday" in windows[0], windows
-    assert page.locator("#details-body ol.stops li").count() >= 1
+    item = page.locator(".briefing-item.selected")
+    assert "Uxbridge Road" in item.locator(".item-name").inner_text()
+    when = item.locator(".item-when").inner_text()
+    assert "Saturday 13 December, 14:00 to 18:00" in when, when
+    assert item.locator(".item-stops li").count() >= 1
 
     # A commander's shift plan for two teams in Westminster: at most two deployments.
     before = generation(page)

@@ -1,5 +1,6 @@
 """The map page as Django serves it: who may see it, what it loads, what it is told."""
 
+import html
 import json
 import re
 
@@ -15,9 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 def map_config(response) -> dict:
-    match = re.search(r'<script id="map-config" type="application/json">(.*?)</script>', response.content.decode())
-    assert match, "the page must embed its configuration with json_script (id map-config)"
-    return json.loads(match.group(1))
+    """The configuration the page carries in #map-app's data-config attribute (not a script
+    element: the page passes a CSP without inline script)."""
+    match = re.search(r'<div id="map-app" data-config="([^"]*)"', response.content.decode())
+    assert match, "the page must carry its configuration in #map-app[data-config]"
+    return json.loads(html.unescape(match.group(1)))
 
 
 def test_it_sends_anonymous_visitors_to_log_in(client):
@@ -57,7 +60,7 @@ def test_it_serves_the_map_to_every_role(client, role):
     response = client.get(reverse("webmap:map"))
     assert response.status_code == 200
     config = map_config(response)
-    assert config["user"] == {"username": f"{role}-1", "role": role}
+    assert config["user"] == {"username": f"{role}-1", "role": role, "team": ""}
     assert config["canRecompute"] == (role == "commander" and "recompute" in config["api"])
 
 
@@ -102,3 +105,74 @@ def test_it_has_leaflet_from_npm_in_its_static_files():
     assert re.search(r"Leaflet 1\.9\.\d", head), head
     messages = [m for m in checks.run_checks() if m.id == "webmap.W001"]
     assert messages == []
+
+
+@pytest.mark.parametrize(
+    ("role", "title", "explains"),
+    [
+        ("commander", "Shift briefing", None),
+        ("officer", "Today&#x27;s deployments", "are for commanders"),
+        ("analyst", "Reading view", "are not shown to analysts"),
+    ],
+)
+def test_it_gives_each_role_its_own_page_and_says_what_it_cannot_do(client, role, title, explains):
+    client.force_login(UserFactory(username=f"{role}-2", role=role, team="Ealing Town Centre Team"))
+    page = client.get("/map/").content.decode()
+    assert f"<title>{title} · ebike-ops</title>" in page
+    assert "Commander&#x27;s map" not in page
+    if explains:
+        assert explains in page, "an action the role lacks is explained, not silently missing"
+    assert ('id="s-plan"' in page) == (role == "commander")
+    assert ('id="s-offline"' in page) == (role != "analyst"), "field roles take the bundle offline"
+    if role == "officer":
+        assert "Ealing Town Centre Team" in page, "the officer's page names their team"
+
+
+def test_it_has_no_inline_script_and_loads_its_script_as_a_module(client):
+    client.force_login(UserFactory(username="co", role="commander"))
+    page = client.get("/map/").content.decode()
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page, flags=re.S)
+    assert all(body.strip() == "" for _, body in scripts), "no inline script (the CSP forbids it)"
+    assert any('type="module"' in attrs and "webmap/main.js" in attrs for attrs, _ in scripts)
+    assert "style=" not in page, "no style attributes (style-src 'self')"
+
+
+@pytest.mark.parametrize("path", ["/map/", "/accounts/login/", "/admin/login/", "/api/docs/"])
+def test_every_html_page_sends_a_strict_content_security_policy(client, path):
+    client.force_login(UserFactory(username="co", role="commander"))
+    response = client.get(path)
+    assert response.status_code == 200
+    policy = dict([*part.strip().split(" ", 1), ""][:2] for part in response["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'self'", "no inline or foreign script"
+    assert policy["style-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["object-src"] == "'none'"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_the_swagger_ui_script_is_a_file_not_inline(client):
+    page = client.get("/api/docs/").content.decode()
+    assert re.search(r'<script src="/api/docs/\?script"', page) or "?script" in page
+    script = client.get("/api/docs/?script")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+
+
+def test_the_csp_names_the_tile_server_when_one_is_set():
+    from config.settings.base import _tile_origin
+
+    assert _tile_origin("https://{s}.tiles.example.police.uk/{z}/{x}/{y}.png") == "https://*.tiles.example.police.uk"
+    assert _tile_origin("") is None
+
+
+def test_it_preloads_every_module_of_the_page(client):
+    from pathlib import Path
+
+    from ebikeops.webmap.views import MODULES
+
+    folder = Path(finders.find("webmap/main.js")).parent / "modules"
+    assert sorted(MODULES) == sorted(p.stem for p in folder.glob("*.js")), "views.MODULES lists modules/*.js"
+    client.force_login(UserFactory(username="co", role="commander"))
+    page = client.get("/map/").content.decode()
+    preloaded = re.findall(r'<link rel="modulepreload" href="/static/webmap/modules/(\w+)\.js">', page)
+    assert sorted(preloaded) == sorted(MODULES)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files served from /static/ (no CDN on closed networks)
+    "csp",  # Content-Security-Policy on every response (settings at the end: "HTML pages")
     "ebikeops.core",
     "ebikeops.areas",
     "ebikeops.operations",
@@ -94,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 (core.lockout).
     "axes.middleware.AxesMiddleware",
 ]
@@ -340,3 +342,47 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
 }
+
+# --- HTML pages: the map, login, admin, Swagger UI (ebikeops.webmap) ------------------------
+# A strict Content-Security-Policy on every response (django-csp 4): scripts and styles only
+# from this server's /static/ (no inline script, no inline <style>; the map sets styles from
+# its modules through the CSSOM, which CSP allows), no framing, no plugins. A tile server named
+# by MAP_TILE_URL is added to img-src; nothing else is ever fetched from another origin.
+from urllib.parse import urlsplit  # noqa: E402
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+
+def _tile_origin(url: str) -> str | None:
+    """https://{s}.tiles.example/{z}/{x}/{y}.png -> https://*.tiles.example (None: no tiles)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}" if parts.scheme and parts.netloc else None
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *filter(None, [_tile_origin(MAP_TILE_URL)])],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SECURE_REFERRER_POLICY = env_str("DJANGO_REFERRER_POLICY", default="same-origin")
+# The Thames on a closed network: the difference between the boroughs to the tidal boundary
+# (BOROUGHS_FILE) and the same boroughs cut at Mean High Water (BOROUGHS_LAND_FILE) is the river.
+BOROUGHS_LAND_FILE = Path(
+    env_str(
+        "BOROUGHS_LAND_FILE",
+        default=str(REPO_DIR.parent / "shared" / "geodata" / "london_boroughs_excluding_mhw.geojson"),
+    )
+)
+# The next shift, which the map's briefing plans by default: shift start hours in London time
+# and the shift length.
+MAP_SHIFT_STARTS = tuple(int(h) for h in env_list("MAP_SHIFT_STARTS", ["7", "15", "23"]))
+MAP_SHIFT_HOURS = int(env_number("MAP_SHIFT_HOURS", 8, int))

@@ -42,3 +42,21 @@ class Corridor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class River(models.Model):
+    """Tidal water (the Thames and its creeks): what lies inside the borough boundaries drawn to
+    the tidal boundary but outside the same boroughs cut at Mean High Water. Computed by
+    `load_river` (see `ebikeops.areas.river`); drawn by the map when no tile server is set."""
+
+    name = models.CharField(max_length=100)
+    geom = models.MultiPolygonField(srid=4326)
+    area_m2 = models.FloatField(help_text="area in square metres (metric SRID)")
+    source = models.JSONField(default=dict, help_text="the two files it was computed from")
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-area_m2"]
+
+    def __str__(self) -> str:
+        return self.name

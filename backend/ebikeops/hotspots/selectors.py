@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from ebikeops.areas.models import Borough
+
 from . import sql
 from .models import GiStarCell, Hotspot, HotspotRun, RunStatus
 from .params import HotspotFilters, HotspotParams, Window
@@ -80,6 +82,26 @@ def latest_hotspots(**question: Any) -> QuerySet[Hotspot]:
     return Hotspot.objects.filter(run_id__in=best).order_by("rank")
 
 
+def answering_run_or_london(*, question: Mapping[str, Any], run_id=None) -> tuple[HotspotRun | None, Borough | None]:
+    """The run that answers the question (see `answering_run`), and the borough to cut its
+    results to (or None).
+
+    A run computed for exactly these filters comes first. A borough filter is spatial only, so
+    where no run was computed for the borough, the same question over all London answers it:
+    its hotspots and Gi* cells that touch the borough. (Gi* then compares each place with all
+    of London rather than with the borough alone; the API says which.) Raises field-keyed
+    ValidationError for an unknown borough.
+    """
+    if run_id is not None or not question.get("borough"):
+        return answering_run(question=question, run_id=run_id), None
+    borough = HotspotFilters.build(borough=question["borough"]).borough  # one lookup for both runs
+    run = latest_run(**{**question, "borough": borough})
+    if run is not None:
+        return run, None
+    london = latest_run(**{**question, "borough": None})
+    return (london, borough) if london is not None else (None, None)
+
+
 def run_get(run_id) -> HotspotRun | None:
     return HotspotRun.objects.filter(pk=run_id).first()
 
@@ -100,16 +122,24 @@ def answering_hotspots(*, question: Mapping[str, Any], run_id=None) -> QuerySet[
     return latest_hotspots(**question)
 
 
-def run_hotspots(run: HotspotRun) -> QuerySet[Hotspot]:
-    """A run's hotspots, largest first."""
-    return Hotspot.objects.filter(run=run).order_by("rank")
+def run_hotspots(run: HotspotRun, *, within: Borough | None = None) -> QuerySet[Hotspot]:
+    """A run's hotspots, largest first; with `within`, only those touching that borough."""
+    hotspots = Hotspot.objects.filter(run=run).order_by("rank")
+    if within is not None:
+        hotspots = hotspots.filter(geom__intersects=within.geom)
+    return hotspots
 
 
-def run_cells(run: HotspotRun, *, significant_only: bool = False) -> QuerySet[GiStarCell]:
-    """A run's stored Gi* cells (with seizures, significant, or with a trend), south to north."""
+def run_cells(
+    run: HotspotRun, *, significant_only: bool = False, within: Borough | None = None
+) -> QuerySet[GiStarCell]:
+    """A run's stored Gi* cells (with seizures, significant, or with a trend), south to north;
+    with `within`, only those touching that borough."""
     cells = GiStarCell.objects.filter(run=run).order_by("iy", "ix")
     if significant_only:
         cells = cells.exclude(gi_bin=0)
+    if within is not None:
+        cells = cells.filter(geom__intersects=within.geom)
     return cells
 
 

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import corridors, river, views
 
 urlpatterns = [
     path("boroughs/", views.BoroughListView.as_view(), name="borough-list"),
+    path("river/", river.RiverListView.as_view(), name="river-list"),
+    path("corridors/", corridors.CorridorListView.as_view(), name="corridor-list"),
 ]

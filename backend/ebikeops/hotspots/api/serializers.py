@@ -187,6 +187,11 @@ class HotspotCollection(serializers.Serializer):
     type = serializers.ChoiceField(choices=["FeatureCollection"])
     run = HotspotRunSerializer(allow_null=True)
     window_matches = serializers.BooleanField(help_text="the run's data window equals the one asked for")
+    cut_to_borough = serializers.CharField(
+        allow_null=True,
+        help_text="GSS code of the borough asked for when no run was computed for it alone: the "
+        "features are the London-wide run's that touch it (null: the run is for these exact filters)",
+    )
     detail = serializers.CharField(required=False)
     features = serializers.ListField(child=HotspotFeature())
 

@@ -14,6 +14,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ebikeops.areas.models import Borough
 from ebikeops.core.permissions import IsAnyRole, IsCommander
 from ebikeops.core.renderers import GEOJSON_RENDERERS, geojson_response
 
@@ -37,20 +38,32 @@ def _form(serializer_class, request):
     return form
 
 
-def _pick_run(form: s.ReadInput) -> tuple[HotspotRun | None, bool]:
-    """(run, whether its window is the one asked for)."""
+CUT_TO_BOROUGH = (
+    "No run was computed for {borough} alone: these are the London-wide run's {what} that touch "
+    "{borough} (Gi* compares each place with all of London)."
+)
+
+
+def _pick_run(form: s.ReadInput) -> tuple[HotspotRun | None, bool, Borough | None]:
+    """(run, whether its window is the one asked for, the borough to cut its results to)."""
     run_id = form.validated_data.get("run")
     question = form.question()
-    run = selectors.answering_run(question=question, run_id=run_id)
+    run, within = selectors.answering_run_or_london(question=question, run_id=run_id)
     if run_id is not None:
         if run is None:
             raise Http404
-        return run, True
+        return run, True, None
     if run is None:
-        return None, False
+        return None, False, None
     asked = (question["since"], question["until"])
     matches = all(a is None or a == b for a, b in zip(asked, (run.since, run.until), strict=True))
-    return run, matches
+    return run, matches, within
+
+
+def _scope(body: dict, within: Borough | None, what: str) -> None:
+    body["cut_to_borough"] = within.gss_code if within else None
+    if within is not None:
+        body["detail"] = CUT_TO_BOROUGH.format(borough=within.name, what=what)
 
 
 class HotspotListView(APIView):
@@ -63,20 +76,24 @@ class HotspotListView(APIView):
     @extend_schema(parameters=[s.ReadInput], responses=s.HotspotCollection, tags=TAGS)
     def get(self, request):
         form = _form(s.ReadInput, request)
-        run, matches = _pick_run(form)
+        run, matches, within = _pick_run(form)
         if run is None:
-            body = {"type": "FeatureCollection", "run": None, "window_matches": False, "detail": NO_RUN, "features": []}
+            body = {
+                "type": "FeatureCollection", "run": None, "window_matches": False, "cut_to_borough": None,
+                "detail": NO_RUN, "features": [],
+            }  # fmt: skip
             return Response(body)
-        key = f"hotspots:list:{run.pk}:{int(matches)}"
+        key = f"hotspots:list:{run.pk}:{int(matches)}:{within.gss_code if within else ''}"
         cached = cache.get(key)
         if cached is None:
-            features = s.HotspotFeature(selectors.run_hotspots(run), many=True).data["features"]
+            features = s.HotspotFeature(selectors.run_hotspots(run, within=within), many=True).data["features"]
             body = {
                 "type": "FeatureCollection",
                 "run": s.HotspotRunSerializer(run).data,
                 "window_matches": matches,
                 "features": features,
             }
+            _scope(body, within, "hotspots")
             if not features:
                 body["detail"] = NO_HOTSPOTS
             cached = orjson.dumps(body)
@@ -94,15 +111,15 @@ class GiStarView(APIView):
     @extend_schema(parameters=[s.CellsInput], responses=s.CellCollection, tags=TAGS)
     def get(self, request):
         form = _form(s.CellsInput, request)
-        run, matches = _pick_run(form)
+        run, matches, within = _pick_run(form)
         if run is None:
             body = {
                 "type": "FeatureCollection", "run": None, "window_matches": False, "too_little_data": False,
-                "detail": NO_RUN, "features": [],
+                "cut_to_borough": None, "detail": NO_RUN, "features": [],
             }  # fmt: skip
             return Response(body)
         significant = form.validated_data["significant"]
-        key = f"hotspots:gistar:{run.pk}:{int(matches)}:{int(significant)}"
+        key = f"hotspots:gistar:{run.pk}:{int(matches)}:{int(significant)}:{within.gss_code if within else ''}"
         cached = cache.get(key)
         if cached is None:
             body = {
@@ -112,10 +129,11 @@ class GiStarView(APIView):
                 "too_little_data": (run.input_count or 0) < MIN_GISTAR_POINTS,
                 "features": [],
             }
+            _scope(body, within, "Gi* cells")
             if body["too_little_data"]:
                 body["detail"] = TOO_LITTLE_DATA.format(count=run.input_count or 0, minimum=MIN_GISTAR_POINTS)
             else:
-                cells = selectors.run_cells(run, significant_only=significant)
+                cells = selectors.run_cells(run, significant_only=significant, within=within)
                 body["features"] = s.CellFeature(cells, many=True).data["features"]
             cached = orjson.dumps(body)
             cache.set(key, cached, settings.HOTSPOT_CACHE_SECONDS)
