@@ -131,9 +131,9 @@ def run_fold(
     count = len(ours)
     window = Window(since=cutoff - timedelta(days=params.window_days), until=cutoff, at=cutoff)
     clusters = selectors.event_clusters(
-        SIGNALS["seizures"], area=Area(), window=window, params=params, off_corridor=False, limit=max(count, 1)
+        SIGNALS["seizures"], area=Area(), window=window, params=params, limit=max(count, 1)
     )
-    hotspots = [(lon, lat) for _, _, lon, lat, _ in clusters][:count]
+    hotspots = [(lon, lat) for _, _, lon, lat in clusters][:count]
     placed = selectors.stops_on_corridors(_even_stops(corridors, count), area=Area())
     even = [(lon, lat) for lon, lat, _, _ in placed.values()]
     stops = (
@@ -160,7 +160,7 @@ def run_fold(
         until=until,
         seizures=seizures,
         results=results,
-        suggestions=[engine.title(c) for c in outcome.candidates],
+        suggestions=[c.title for c in outcome.candidates],
     )
 
 
@@ -174,9 +174,7 @@ def backtest(
     params: SuggestionParams | None = None,
 ) -> BacktestReport:
     """Back-test at `until` and the `folds - 1` cut-offs `horizon_days` apart before it."""
-    # Stored hotspot runs may have seen data after a cut-off: off-corridor places come from
-    # clusters of the history alone here.
-    params = (params or SuggestionParams()).with_changes(use_hotspot_runs=False)
+    params = params or SuggestionParams()
     params.check()
     corridors = list(Corridor.objects.order_by("slug").only("id", "slug", "length_m"))
     road_km = sum(c.length_m for c in corridors) / 1000
