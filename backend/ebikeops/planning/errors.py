@@ -8,7 +8,10 @@ TOO_FAR_BACK = (
     "Suggestions are made for moments from {earliest} on: police.uk street-level records, the "
     "oldest this product holds, begin then."
 )
-DATE_OUT_OF_RANGE = "Give a date and time between {earliest} and {latest}."
+DATE_OUT_OF_RANGE = (
+    "Give a date and time between {earliest} and {latest}: police.uk street-level records, the "
+    "oldest this product holds, begin in December 2010."
+)
 BOROUGH_UNKNOWN = "No borough with this name or GSS code."
 AREA_REQUIRED = "Give a borough (name or GSS code), a bbox, or lon and lat."
 AREA_EXCLUSIVE = "Give only one of: a borough, a bbox, or lon and lat."

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import views
+from . import places, views
 
 urlpatterns = [
     path("boroughs/", views.BoroughListView.as_view(), name="borough-list"),
+    path("places/", places.PlaceListView.as_view(), name="place-list"),
 ]
