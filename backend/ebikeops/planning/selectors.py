@@ -15,7 +15,8 @@ from django.db.models.functions import Coalesce, Extract
 
 from ebikeops.areas.models import Corridor
 from ebikeops.areas.selectors import corridors_crossing, corridors_near
-from ebikeops.operations.models import Operation, Seizure
+from ebikeops.core.models import Source
+from ebikeops.operations.models import Disposition, Operation, Seizure, SeizurePower, SeizureReason, VehicleType
 
 from . import sql
 from .models import Suggestion
@@ -275,6 +276,40 @@ def backtest_methods(
         },
     )
     return {row[0]: (int(row[1]), int(row[2]), float(row[3])) for row in rows}
+
+
+def backtest_insert(rows: Sequence[tuple[float, float]], *, operation_id, seized_at: datetime) -> None:
+    """Insert (lon, lat) rows as imported seizures at `seized_at` (back-test data only; the
+    one write in this module, kept beside the back-test's other SQL). One statement."""
+    if not rows:
+        return
+    lon, lat = zip(*rows, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.BACKTEST_INSERT,
+            {
+                "lon": list(lon),
+                "lat": list(lat),
+                "seized_at": seized_at,
+                "operation_id": operation_id,
+                "source": Source.IMPORT,
+                "vehicle_type": VehicleType.E_BIKE,
+                "reason": SeizureReason.PRIVATE_E_SCOOTER,
+                "power": SeizurePower.RTA_1988_S165A,
+                "disposition": Disposition.HELD,
+            },
+        )
+
+
+def backtest_analyze() -> None:
+    """Refresh the planner's statistics of seizures after `backtest_insert`."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.BACKTEST_ANALYZE)
+
+
+def operations_started(*, since: datetime, until: datetime) -> bool:
+    """Whether any operation started in [since, until)."""
+    return Operation.objects.filter(started_at__gte=since, started_at__lt=until).exists()
 
 
 def seizures_between(*, since: datetime, until: datetime, sources: Sequence[str]) -> int:

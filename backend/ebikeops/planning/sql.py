@@ -122,7 +122,8 @@ ORDER BY r.idx, isodow, hour
 # Where events repeat off the corridors: of the window's events in the area further than
 # %(distance_m)s from every corridor, the %(pool)s locations with the most recency-weighted
 # events of their own (police data snaps many events to one point), each then scored by
-# the weighted events within %(reach_m)s of it. The best %(limit)s, with their borough.
+# the weighted events within %(reach_m)s of it (all of them, on the functional GiST index).
+# The best %(limit)s, with their borough.
 _PLACES = """
 WITH {area},
 events AS (
@@ -144,9 +145,10 @@ spots AS (
     LIMIT %(pool)s
 ),
 scored AS (
-    SELECT s.point_m, sum(e.weight) AS mass, count(*) AS events
+    SELECT s.point_m, sum({recency}) AS mass, count(*) AS events
     FROM spots s
-    JOIN events e ON ST_DWithin(e.point_m, s.point_m, %(reach_m)s)
+    JOIN ({events}) e ON ST_DWithin(ST_Transform(e.point, %(srid)s), s.point_m, %(reach_m)s)
+    WHERE {in_window}
     GROUP BY s.point_m
 ),
 best AS (
@@ -329,3 +331,19 @@ SEIZURES_BETWEEN = _with_tables("""
 SELECT count(*) FROM {seizure_table} z
 WHERE z.seized_at >= %(since)s AND z.seized_at < %(until)s AND z.source = ANY(%(sources)s)
 """)
+
+# The back-test's real police.uk rows (backtest_data.py only), inserted in one statement per
+# month as seizures of one holding operation: %(lon)s and %(lat)s are parallel arrays.
+BACKTEST_INSERT = _with_tables("""
+INSERT INTO {seizure_table} (id, source, created_at, updated_at, version, point, seized_at, received_at,
+                             vehicle_type, reason, power, make, model, colour, frame_number, disposition,
+                             notes, operation_id)
+SELECT gen_random_uuid(), %(source)s, now(), now(), 1, ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326),
+       %(seized_at)s, %(seized_at)s, %(vehicle_type)s, %(reason)s, %(power)s, '', '', '', '', %(disposition)s,
+       '', %(operation_id)s
+FROM unnest(%(lon)s::float8[], %(lat)s::float8[]) AS r(lon, lat)
+""")
+
+# Fresh planner statistics after the back-test's bulk insert (the spatial index is chosen
+# over the time index only when the planner knows how many rows the months hold).
+BACKTEST_ANALYZE = _with_tables("ANALYZE {seizure_table}")
