@@ -53,7 +53,7 @@ def test_it_suggests_uxbridge_road_with_stop_points_in_ealing_on_saturday_aftern
     assert best["label"] == "Saturday 14:00-18:00"
     assert props["counts"] == {"seizures": 42, "arrests": 0}
     assert props["section"]["type"] == "LineString"
-    assert props["rationale"].startswith("42 seizures within 75 m in the last 8 weeks, 100% on Saturdays 14-18h;")
+    assert props["rationale"].startswith("42 seizures within 75 m in the last 365 days, 100% on Saturdays 14-18h;")
     assert "last operation here 7 days ago" in props["rationale"]
     assert all(10 <= s["dwell_minutes"] <= 15 for s in stops)
     assert sorted(props["rotation"]["order"]) == [s["number"] for s in stops]
@@ -68,10 +68,10 @@ def test_it_records_parameters_data_window_and_code_version(officer_client, uxbr
     assert run["kept"] is True
     assert run["kind"] == "near_me"
     assert run["parameters"]["k"] == 2 and run["parameters"]["spacing_m"] == 500
-    assert run["parameters"]["distance_m"] == 75 and run["parameters"]["half_life_days"] == 28
+    assert run["parameters"]["distance_m"] == 75 and run["parameters"]["half_life_days"] == 365
     assert run["parameters"]["weights"] == {"seizures": 1.0, "arrests": 0.5}
     assert run["data_until"].startswith("2025-11-29T13:00")
-    assert run["data_since"].startswith((AT - timedelta(days=56)).date().isoformat())
+    assert run["data_since"].startswith((AT - timedelta(days=365)).date().isoformat())
     assert run["code_version"].endswith("suggestions/2")
     assert run["area"] == {"type": "point", "lon": EALING_BROADWAY[0], "lat": EALING_BROADWAY[1], "radius_m": 3000}
     stored = SuggestionRun.objects.get(pk=run["id"])
@@ -102,7 +102,7 @@ def test_it_answers_no_data_with_an_empty_collection_and_a_clear_message(officer
     assert body["message"].startswith(
         "Nothing to suggest within 3000 m of this point: no seizures or arrests near a corridor or anywhere off"
     )
-    assert "in the 8 weeks up to Sat 29 Nov 2025 13:00" in body["message"]
+    assert "in the 365 days up to Sat 29 Nov 2025 13:00" in body["message"]
 
 
 def test_it_says_so_when_no_corridors_are_loaded(officer_client, boroughs):
@@ -187,7 +187,7 @@ def test_it_answers_in_constant_queries_however_many_suggestions(
         "Off-corridor spot in Haringey",
     }
     assert body["message"] == errors.SOME_SUGGESTIONS.format(
-        count=3, s="s", area="within 20000 m of this point", window="8 weeks", until="Sat 29 Nov 2025 13:00"
+        count=3, s="s", area="within 20000 m of this point", window="365 days", until="Sat 29 Nov 2025 13:00"
     )
 
 

@@ -113,7 +113,15 @@ def test_a_busy_year_long_ago_does_not_take_the_place_of_the_last_8_weeks(office
     seizures_at([SOHO], days=long_ago, per_place=10, operation_name="Soho long ago")
     seizures_at([SOHO], days=saturdays(1), per_place=5, operation_name="Soho lately")
     hotspots_compute(since=AT - timedelta(days=365), until=AT + timedelta(days=30), now=AT + timedelta(days=30))
-    query = {"lon": SHAFTESBURY[0], "lat": SHAFTESBURY[1], "radius_m": 3000, "at": AT.isoformat()}
+    # The question: the last 8 weeks (window_days=56, half-life 28 days).
+    query = {
+        "lon": SHAFTESBURY[0],
+        "lat": SHAFTESBURY[1],
+        "radius_m": 3000,
+        "at": AT.isoformat(),
+        "window_days": 56,
+        "half_life_days": 28,
+    }
     body = officer_client.get("/api/v1/suggestions/", query).json()
     first = body["features"][0]["properties"]
     assert first["corridor"] == "shaftesbury-avenue"

@@ -30,8 +30,10 @@ class SuggestionParams:
     distance_m: float = 75.0  # events this close to a corridor count for it
     bandwidth_m: float = 200.0  # Gaussian kernel along the road
     step_m: float = 25.0  # density sampled every step_m metres
-    half_life_days: float = 28.0  # recency weight halves every half_life_days
-    window_days: int = 56  # history used
+    # A year of history with a one-year half-life: what the back-test on real police.uk months
+    # and on the demo supports over 8 weeks with a 28-day half-life (docs/BACKTEST_SUGGESTIONS.md).
+    half_life_days: float = 365.0  # recency weight halves every half_life_days
+    window_days: int = 365  # history used
     weights: dict[str, float] = field(default_factory=default_weights)
     sources: tuple[str, ...] = tuple(Source.values)
     # Off-corridor places
