@@ -10,8 +10,9 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from ebikeops.areas.corridors import corridors_load, corridors_near
+from ebikeops.areas.corridors import corridors_load
 from ebikeops.areas.models import Corridor
+from ebikeops.areas.selectors import corridors_near
 from ebikeops.core.spatial import metric
 
 from .. import places

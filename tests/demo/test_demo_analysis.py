@@ -53,4 +53,4 @@ def test_the_demo_year_makes_hotspots_along_its_corridors_and_suggestions_on_the
     assert top["corridor"] == "uxbridge-road"
     assert len(top["stops"]) >= 2
     assert top["time_windows"][0]["weekday"] == "Saturday"
-    assert "seizures within 75 m" in top["rationale"]
+    assert "seizures" in top["rationale"] and "within 75 m" in top["rationale"]

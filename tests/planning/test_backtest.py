@@ -1,10 +1,15 @@
 """backtest_suggestions: suggestions against the following period, next to two baselines."""
 
+import shutil
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+
+from ebikeops.core.models import Source
+from ebikeops.operations.models import Seizure
 
 from ..factories import T0
 from .conftest import DALSTON, EALING_BROADWAY, HAGGERSTON, WEST_EALING, saturdays, seizures_at
@@ -49,3 +54,23 @@ def test_it_writes_a_table_comparing_the_suggestions_with_the_baselines(corridor
 def test_it_refuses_silly_arguments(corridors):
     with pytest.raises(CommandError, match="folds"):
         call_command("backtest_suggestions", "--until", "2025-11-29", "--folds", "0", "--no-write")
+
+
+def test_it_back_tests_real_police_months_and_leaves_the_database_as_it_was(corridors, tmp_path, settings):
+    # Three real City of London months: one monthly fold (March 2020, from January-February).
+    folder = tmp_path / "city-of-london"
+    folder.mkdir()
+    for month in ("01", "02", "03"):
+        name = f"2020-{month}-city-of-london-street.csv"
+        shutil.copy(Path("/work/shared/realdata/policeuk/city-of-london") / name, folder / name)
+    settings.POLICEUK_DIR = tmp_path
+    output = tmp_path / "BACKTEST.md"
+    out = StringIO()
+    call_command("backtest_suggestions", "--data", "city-2020", "--teams", "3", "--output", str(output), stdout=out)
+    text = output.read_text()
+    assert "## Real data: City of London Police, every crime type, 2020" in text
+    assert "2020-01-city-of-london-street.csv: 729 located rows in London" in out.getvalue()
+    fold = next(line for line in text.splitlines() if line.startswith("| 2020-03-01 | 2020-04-01 | 564 |"))
+    assert fold.count("%") == 5, "a share for each method"
+    assert "won" in text and "of 1 folds" in text
+    assert not Seizure.objects.filter(source=Source.IMPORT).exists(), "the rows are rolled back"

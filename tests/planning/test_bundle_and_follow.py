@@ -74,6 +74,7 @@ def suggestion(uxbridge_saturdays):
         end=AT + timedelta(hours=5),
         teams=1,
         now=NOW,
+        keep=True,
     )
     return run.ranked[0]
 

@@ -270,6 +270,13 @@ BOROUGHS_FILE = Path(
     env_str("BOROUGHS_FILE", default=str(REPO_DIR.parent / "shared" / "geodata" / "london_boroughs.geojson"))
 )
 CORRIDORS_FILE = Path(env_str("CORRIDORS_FILE", default=str(REPO_DIR / "geodata" / "corridors.geojson")))
+# Real public data beside the repo in shared/realdata (see its README): TfL bus-stop sequences
+# name the suggestions' stop points (`load_named_stops`); police.uk months feed the back-test.
+TFL_STOPS_DIR = Path(env_str("TFL_STOPS_DIR", default=str(REPO_DIR.parent / "shared" / "realdata" / "tfl")))
+POLICEUK_DIR = Path(env_str("POLICEUK_DIR", default=str(REPO_DIR.parent / "shared" / "realdata" / "policeuk")))
+# Stored suggestion runs (made by POST) older than this are purged by `purge_suggestions`,
+# except those an operation followed.
+SUGGESTION_RETENTION_DAYS = env_number("SUGGESTION_RETENTION_DAYS", 90)
 # Greater London's extent (lon/lat) with a small margin; used before boroughs are loaded
 # and to recognise swapped coordinates.
 LONDON_BBOX = (-0.52, 51.28, 0.34, 51.70)

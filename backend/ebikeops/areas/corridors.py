@@ -17,11 +17,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Length
 from django.contrib.gis.gdal import DataSource
-from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString, Point
-from django.contrib.gis.measure import D
+from django.contrib.gis.geos import GEOSGeometry, LineString, MultiLineString
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils.text import slugify
 from shapely import wkb as shapely_wkb
 from shapely.geometry import LineString as ShapelyLine
@@ -323,22 +321,3 @@ def corridors_assign_boroughs() -> int:
     for corridor in corridors:
         _assign_boroughs(corridor)
     return len(corridors)
-
-
-# --- Reading ----------------------------------------------------------------------------
-
-
-def corridor_list() -> QuerySet[Corridor]:
-    """Corridors with the boroughs they cross, prefetched (two queries in all)."""
-    return Corridor.objects.prefetch_related("boroughs").order_by("name", "slug")
-
-
-def corridors_near(point: Point, radius_m: float) -> QuerySet[Corridor]:
-    """Corridors whose route passes within `radius_m` metres of `point` (SRID 4326),
-    measured in the metric SRID through the functional GiST index."""
-    return Corridor.objects.alias(_bng=metric("route")).filter(_bng__dwithin=(point, D(m=radius_m)))
-
-
-def corridors_crossing(area: GEOSGeometry) -> QuerySet[Corridor]:
-    """Corridors whose route intersects `area` (a polygon or multipolygon, SRID 4326)."""
-    return Corridor.objects.filter(route__intersects=area)

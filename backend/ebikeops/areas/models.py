@@ -58,5 +58,24 @@ class River(models.Model):
     class Meta:
         ordering = ["-area_m2"]
 
+
+class NamedStop(models.Model):
+    """A place people know by name, at a point: a TfL bus stop ("Ealing Broadway Station").
+    Suggestions name their stop points after the nearest one. `name` is cleaned for reading
+    (TfL's capitals and station markers undone); `source_name` keeps the source's text."""
+
+    code = models.CharField(max_length=32, unique=True, help_text="the source's stop id (TfL: Stop_Code_LBSL)")
+    name = models.CharField(max_length=120)
+    source_name = models.CharField(max_length=120)
+    source = models.CharField(max_length=32, help_text="where it came from, e.g. tfl-bus-sequences-2016")
+    point = models.PointField(srid=4326)
+    routes = models.JSONField(default=list, blank=True, help_text="bus routes serving it")
+
+    class Meta:
+        ordering = ["name", "code"]
+        indexes = [
+            GistIndex(metric("point"), name="namedstop_point_bng"),
+        ]
+
     def __str__(self) -> str:
         return self.name

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from ebikeops.areas.models import Corridor
 
 from . import engine, selectors
+from .cooldown import lookback_days
 from .params import Area, SuggestionParams
 from .selectors import Window
 from .signals import SIGNALS
@@ -32,6 +33,7 @@ METHODS = (
     ("suggestions", "Suggestions (this method)"),
     ("no_cooldown", "Suggestions without cool-down or weekly share"),
     ("hotspots", "Biggest hotspots by raw count"),
+    ("hotspots_recent", "Biggest hotspots by raw count, last 8 weeks only"),
     ("even", "Evenly spaced along corridors"),
 )
 
@@ -73,6 +75,10 @@ class BacktestReport:
     params: SuggestionParams
     road_km: float
     folds: list[Fold] = field(default_factory=list)
+    period_words: str = ""
+
+    def __post_init__(self) -> None:
+        self.period_words = self.period_words or f"following {self.horizon_days} days"
 
     def totals(self) -> dict[str, MethodTotals]:
         totals = {key: MethodTotals(road_km=self.road_km) for key, _ in METHODS}
@@ -102,23 +108,24 @@ def _even_stops(corridors: list[Corridor], count: int) -> list[tuple[int, int, f
     return wanted
 
 
-def run_fold(
-    *,
-    cutoff: datetime,
-    horizon_days: int,
-    teams: int,
-    radius_m: float,
-    params: SuggestionParams,
-    corridors: list[Corridor],
-    road_km: float,
-) -> Fold:
-    """Suggestions and baselines at `cutoff`, scored on the `horizon_days` after it."""
-    until = cutoff + timedelta(days=horizon_days)
-    outcome = engine.make_suggestions(
-        area=Area(), valid_from=cutoff, valid_until=until, params=params, now=cutoff, limit=teams
+BASELINES = ("hotspots", "hotspots_recent", "even")
+RECENT_DAYS = 56  # the product's default history: the baseline as a commander would see it lately
+
+
+def _biggest_clusters(cutoff: datetime, *, window_days: int, count: int, params: SuggestionParams) -> list:
+    window = Window(since=cutoff - timedelta(days=window_days), until=cutoff, at=cutoff)
+    clusters = selectors.event_clusters(
+        SIGNALS["seizures"], area=Area(), window=window, params=params, limit=max(count, 1)
     )
-    ours = [(s.lon, s.lat) for c in outcome.candidates for s in c.stops]
-    # The same method with effort-spreading switched off shows what spreading costs in hits.
+    return [(lon, lat) for _, _, lon, lat in clusters][:count]
+
+
+def _without_spreading(outcome, *, cutoff: datetime, until: datetime, teams: int, params: SuggestionParams) -> list:
+    """The same method with effort-spreading switched off shows what spreading costs in hits;
+    without any operation to spread from, the answer is the same and is not recomputed."""
+    since = cutoff - timedelta(days=lookback_days(params))
+    if not selectors.operations_started(since=since, until=cutoff):
+        return [(s.lon, s.lat) for c in outcome.candidates for s in c.stops]
     greedy = engine.make_suggestions(
         area=Area(),
         valid_from=cutoff,
@@ -127,19 +134,35 @@ def run_fold(
         limit=teams,
         params=params.with_changes(cooldown_days=0, max_week_share=1.0),
     )
-    greedy_stops = [(s.lon, s.lat) for c in greedy.candidates for s in c.stops]
-    count = len(ours)
-    window = Window(since=cutoff - timedelta(days=params.window_days), until=cutoff, at=cutoff)
-    clusters = selectors.event_clusters(
-        SIGNALS["seizures"], area=Area(), window=window, params=params, off_corridor=False, limit=max(count, 1)
+    return [(s.lon, s.lat) for c in greedy.candidates for s in c.stops]
+
+
+def run_fold(
+    *,
+    cutoff: datetime,
+    until: datetime,
+    teams: int,
+    radius_m: float,
+    params: SuggestionParams,
+    corridors: list[Corridor],
+    road_km: float,
+) -> Fold:
+    """Suggestions and baselines at `cutoff`, scored on [cutoff, until)."""
+    outcome = engine.make_suggestions(
+        area=Area(), valid_from=cutoff, valid_until=until, params=params, now=cutoff, limit=teams
     )
-    hotspots = [(lon, lat) for _, _, lon, lat, _ in clusters][:count]
+    ours = [(s.lon, s.lat) for c in outcome.candidates for s in c.stops]
+    greedy_stops = _without_spreading(outcome, cutoff=cutoff, until=until, teams=teams, params=params)
+    count = len(ours)
+    hotspots = _biggest_clusters(cutoff, window_days=params.window_days, count=count, params=params)
+    recent = _biggest_clusters(cutoff, window_days=RECENT_DAYS, count=count, params=params)
     placed = selectors.stops_on_corridors(_even_stops(corridors, count), area=Area())
     even = [(lon, lat) for lon, lat, _, _ in placed.values()]
     stops = (
         [("suggestions", *p) for p in ours]
         + [("no_cooldown", *p) for p in greedy_stops]
         + [("hotspots", *p) for p in hotspots]
+        + [("hotspots_recent", *p) for p in recent]
         + [("even", *p) for p in even]
     )
     measured = selectors.backtest_methods(stops, since=cutoff, until=until, radius_m=radius_m, sources=params.sources)
@@ -160,7 +183,7 @@ def run_fold(
         until=until,
         seizures=seizures,
         results=results,
-        suggestions=[engine.title(c) for c in outcome.candidates],
+        suggestions=[c.title for c in outcome.candidates],
     )
 
 
@@ -174,28 +197,53 @@ def backtest(
     params: SuggestionParams | None = None,
 ) -> BacktestReport:
     """Back-test at `until` and the `folds - 1` cut-offs `horizon_days` apart before it."""
-    # Stored hotspot runs may have seen data after a cut-off: off-corridor places come from
-    # clusters of the history alone here.
-    params = (params or SuggestionParams()).with_changes(use_hotspot_runs=False)
+    cutoffs = [until - timedelta(days=horizon_days * j) for j in reversed(range(folds))]
+    return backtest_periods(
+        periods=[(c, c + timedelta(days=horizon_days)) for c in cutoffs],
+        teams=teams,
+        radius_m=radius_m,
+        params=params,
+        horizon_days=horizon_days,
+    )
+
+
+def backtest_periods(
+    *,
+    periods: list[tuple[datetime, datetime]],
+    teams: int = 8,
+    radius_m: float = 150.0,
+    params: SuggestionParams | None = None,
+    horizon_days: int | None = None,
+    progress=None,
+) -> BacktestReport:
+    """Back-test at each (cut-off, end) period: suggestions from the history before the
+    cut-off, scored on the period (calendar months for the real data)."""
+    params = params or SuggestionParams()
     params.check()
     corridors = list(Corridor.objects.order_by("slug").only("id", "slug", "length_m"))
     road_km = sum(c.length_m for c in corridors) / 1000
     report = BacktestReport(
-        until=until, horizon_days=horizon_days, teams=teams, radius_m=radius_m, params=params, road_km=road_km
+        until=periods[-1][0],
+        horizon_days=horizon_days or round((periods[0][1] - periods[0][0]).days),
+        period_words="" if horizon_days else "calendar months scored",
+        teams=teams,
+        radius_m=radius_m,
+        params=params,
+        road_km=road_km,
     )
-    for j in reversed(range(folds)):
-        cutoff = until - timedelta(days=horizon_days * j)
-        report.folds.append(
-            run_fold(
-                cutoff=cutoff,
-                horizon_days=horizon_days,
-                teams=teams,
-                radius_m=radius_m,
-                params=params,
-                corridors=corridors,
-                road_km=road_km,
-            )
+    for cutoff, end in periods:
+        fold = run_fold(
+            cutoff=cutoff,
+            until=end,
+            teams=teams,
+            radius_m=radius_m,
+            params=params,
+            corridors=corridors,
+            road_km=road_km,
         )
+        report.folds.append(fold)
+        if progress:
+            progress(fold)
     return report
 
 
@@ -212,7 +260,7 @@ def table(report: BacktestReport) -> str:
     totals = report.totals()
     folds = len(report.folds) or 1
     lines = [
-        f"| Method | Stop points (per fold) | Seizures in the following {report.horizon_days} days | "
+        f"| Method | Stop points (per fold) | Seizures in the {report.period_words} | "
         f"Within {report.radius_m:g} m | Share | Road watched (km per fold) | PAI per km of road |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
@@ -225,41 +273,67 @@ def table(report: BacktestReport) -> str:
     return "\n".join(lines)
 
 
-def markdown(report: BacktestReport, *, command: str, generated_at: datetime) -> str:
-    """The whole report: what was done, the summary table, every fold, the parameters."""
-    per_fold = [
-        "| Cut-off | Following period to | Seizures | " + " | ".join(label for _, label in METHODS) + " |",
-        "|---|---|---:|" + "---:|" * len(METHODS),
-    ]
-    for fold in report.folds:
-        cells = " | ".join(_pct(fold.results[key].share) for key, _ in METHODS)
-        per_fold.append(f"| {fold.cutoff:%Y-%m-%d %H:%M} | {fold.until:%Y-%m-%d %H:%M} | {fold.seizures} | {cells} |")
-    first = report.folds[0].cutoff if report.folds else report.until
-    params = report.params.as_dict()
+def fold_wins(report: BacktestReport, against: str) -> int:
+    """Folds where the suggestions caught more of the following period than `against`."""
+    return sum(f.results["suggestions"].hits > f.results[against].hits for f in report.folds)
+
+
+def summary(report: BacktestReport) -> str:
+    """One paragraph: folds won against each baseline, and the overall gain in hit rate."""
+    totals = report.totals()
+    ours = totals["suggestions"].share
+    parts = []
+    for key in BASELINES:
+        theirs = totals[key].share
+        gain = f"{ours / theirs - 1:+.0%}" if theirs else "n/a"
+        parts.append(
+            f"against {dict(METHODS)[key].lower()}: won {fold_wins(report, key)} of {len(report.folds)} folds, "
+            f"hit rate {_pct(ours)} vs {_pct(theirs)} overall ({gain})"
+        )
+    return "Suggestions " + "; ".join(parts) + "."
+
+
+def data_summary() -> str:
     data = selectors.seizure_summary()
     sources = ", ".join(f"{n} {source}" for source, n in data["by_source"].items()) or "none"
     span = f" from {data['first']:%Y-%m-%d} to {data['last']:%Y-%m-%d}" if data["first"] else ""
+    return f"the seizures in the database ({sources}){span}"
+
+
+def markdown(report: BacktestReport, *, title: str, data: str) -> str:
+    """One section: what was done, the summary, every fold, the parameters."""
+    per_fold = [
+        "| Cut-off | Period to | Seizures | "
+        + " | ".join(label for _, label in METHODS)
+        + " | Beats hotspots | Beats hotspots (8 weeks) | Beats even |",
+        "|---|---|---:|" + "---:|" * len(METHODS) + "---|---|---|",
+    ]
+    for fold in report.folds:
+        cells = " | ".join(f"{_pct(fold.results[key].share)} ({fold.results[key].hits})" for key, _ in METHODS)
+        ours = fold.results["suggestions"].hits
+        beats = " | ".join("yes" if ours > fold.results[key].hits else "no" for key in BASELINES)
+        per_fold.append(f"| {fold.cutoff:%Y-%m-%d} | {fold.until:%Y-%m-%d} | {fold.seizures} | {cells} | {beats} |")
+    params = report.params.as_dict()
     return "\n".join(
         [
-            "# Back-test of deployment suggestions",
+            f"## {title}",
             "",
-            f"Generated by `{command}` on {generated_at:%Y-%m-%d %H:%M %Z} ({engine.code_version()}).",
-            f"Data: the seizures in the database ({sources}){span}.",
+            f"Data: {data}.",
             "",
             f"At each cut-off, suggestions for {report.teams} teams were made London-wide from the "
             f"{params['window_days']} days before it only (no later data, no later operations), with up to "
-            f"{params['k']} stop points each; then the seizures of the following {report.horizon_days} days "
-            f"within {report.radius_m:g} m of a stop point were counted. The baselines get the same number of "
-            "stop points: the centres of the biggest clusters of the history's seizures by raw count "
-            "(DBSCAN, "
+            f"{params['k']} stop points each; then the seizures of the following period within "
+            f"{report.radius_m:g} m of a stop point were counted. The baselines get the same number of stop "
+            "points: the centres of the biggest clusters of the history's seizures by raw count (DBSCAN, "
             f"{params['hotspot_eps_m']:g} m, {params['hotspot_min_points']} seizures), and points spaced evenly "
             f"along all corridors ({report.road_km:.1f} km of road). PAI per km of road = share of seizures "
             f"caught / share of road watched (each stop point watches {2 * report.radius_m:g} m of road).",
             "",
+            summary(report),
+            "",
             table(report),
             "",
-            f"Folds ({len(report.folds)}, first cut-off {first:%Y-%m-%d}): share of the following period's "
-            "seizures within reach.",
+            f"Folds ({len(report.folds)}): share of the period's seizures within reach (and how many).",
             "",
             *per_fold,
             "",
@@ -269,5 +343,16 @@ def markdown(report: BacktestReport, *, command: str, generated_at: datetime) ->
             "",
             "Parameters: " + ", ".join(f"`{k}={v}`" for k, v in params.items()) + ".",
             "",
+        ]
+    )
+
+
+def document(sections: list[str], *, command: str, generated_at: datetime, title: bool = True) -> str:
+    return "\n".join(
+        [
+            *(["# Back-test of deployment suggestions", ""] if title else []),
+            f"Generated by `{command}` on {generated_at:%Y-%m-%d %H:%M %Z} ({engine.code_version()}).",
+            "",
+            *sections,
         ]
     )

@@ -4,7 +4,14 @@ END_BEFORE_START = "end must be after start."
 UNTIL_BEFORE_SINCE = "until must be after since."
 WINDOW_TOO_LONG = "A shift is at most {hours:g} hours long."
 TOO_FAR_AHEAD = "Suggestions are made at most {days} days ahead."
-TOO_FAR_BACK = "Suggestions are made at most {days} days back."
+TOO_FAR_BACK = (
+    "Suggestions are made for moments from {earliest} on: police.uk street-level records, the "
+    "oldest this product holds, begin then."
+)
+DATE_OUT_OF_RANGE = (
+    "Give a date and time between {earliest} and {latest}: police.uk street-level records, the "
+    "oldest this product holds, begin in December 2010."
+)
 BOROUGH_UNKNOWN = "No borough with this name or GSS code."
 AREA_REQUIRED = "Give a borough (name or GSS code), a bbox, or lon and lat."
 AREA_EXCLUSIVE = "Give only one of: a borough, a bbox, or lon and lat."
@@ -20,8 +27,8 @@ SUGGESTION_AFTER_OPERATION = "This suggestion was made after the operation had e
 
 # Answers without suggestions (HTTP 200 with an empty FeatureCollection and this message).
 NO_CORRIDORS_OR_DATA = (
-    "Nothing to suggest {area}: no seizures or arrests within {distance_m:g} m of a corridor, and "
-    "no cluster of {min_points} or more seizures off the corridors, in the {window} up to {until}."
+    "Nothing to suggest {area}: no seizures or arrests near a corridor or anywhere off the "
+    "corridors in the {window} up to {until}."
 )
 ALL_HELD_BACK = (
     "Nothing to suggest {area}: every busy place has already had more than {share:.0%} of the "

@@ -6,7 +6,7 @@ accepts; services check the same bounds, so programmatic callers get the same 40
 """
 
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.gis.geos import Point, Polygon
@@ -30,15 +30,19 @@ class SuggestionParams:
     distance_m: float = 75.0  # events this close to a corridor count for it
     bandwidth_m: float = 200.0  # Gaussian kernel along the road
     step_m: float = 25.0  # density sampled every step_m metres
-    half_life_days: float = 28.0  # recency weight halves every half_life_days
-    window_days: int = 56  # history used
+    # A year of history with a one-year half-life: what the back-test on real police.uk months
+    # and on the demo supports over 8 weeks with a 28-day half-life (docs/BACKTEST_SUGGESTIONS.md).
+    half_life_days: float = 365.0  # recency weight halves every half_life_days
+    window_days: int = 365  # history used
     weights: dict[str, float] = field(default_factory=default_weights)
     sources: tuple[str, ...] = tuple(Source.values)
     # Off-corridor places
     hotspot_eps_m: float = 100.0
     hotspot_min_points: int = 5
-    hotspot_reach_m: float = 200.0  # events this close to an off-corridor stop point count for it
-    use_hotspot_runs: bool = True  # off-corridor places from stored hotspot runs when there is one
+    hotspot_reach_m: float = 200.0  # events this close to an off-corridor suggestion count in its evidence
+    # Every stop point's score: recency- and signal-weighted events this close to it, times
+    # its time fit and cool-down. Spacing, sections and ranking all use that one score.
+    stop_reach_m: float = 150.0
     # Time
     band_hours: int = 4  # time windows are weekday + bands of this many hours from 02:00
     time_prior_events: float = 5.0  # smoothing of the requested-hours share (pseudo-events)
@@ -71,18 +75,22 @@ class SuggestionParams:
                 problems[name] = [errors.OUT_OF_RANGE.format(low=low, high=high)]
         if self.dwell_min_minutes > self.dwell_max_minutes:
             problems["dwell_min_minutes"] = [errors.DWELL_ORDER]
-        for key, weight in self.weights.items():
-            if key not in SIGNALS:
-                problems["weights"] = [errors.UNKNOWN_SIGNAL.format(key=key, known=", ".join(SIGNALS))]
-            elif weight < 0:
-                problems["weights"] = [errors.NEGATIVE_WEIGHT]
-        if not any(weight > 0 for weight in self.weights.values()):
-            problems.setdefault("weights", [errors.NEGATIVE_WEIGHT])
+        problems.update(self._weight_problems())
         for source in self.sources:
             if source not in Source.values:
                 problems["sources"] = [errors.UNKNOWN_SOURCE.format(value=source)]
         if problems:
             raise ValidationError(problems)
+
+    def _weight_problems(self) -> dict[str, list[str]]:
+        for key, weight in self.weights.items():
+            if key not in SIGNALS:
+                return {"weights": [errors.UNKNOWN_SIGNAL.format(key=key, known=", ".join(SIGNALS))]}
+            if weight < 0:
+                return {"weights": [errors.NEGATIVE_WEIGHT]}
+        if not any(weight > 0 for weight in self.weights.values()):
+            return {"weights": [errors.NEGATIVE_WEIGHT]}
+        return {}
 
 
 # Bounds of the values callers may set (inclusive).
@@ -102,11 +110,17 @@ LIMITS: dict[str, tuple[float, float]] = {
     "dwell_max_minutes": (1, 60),
     "hotspot_eps_m": (10, 1000),
     "hotspot_min_points": (2, 1000),
+    "stop_reach_m": (25, 1000),
 }
 MAX_RADIUS_M = 20_000
 MAX_SHIFT_HOURS = 24
 MAX_DAYS_AHEAD = 28
-MAX_DAYS_BACK = 730
+# The earliest time a suggestion can be asked for: police.uk street-level data begins in
+# December 2010, and nothing this product holds is older. Any later past moment is answered
+# from the records before it.
+EARLIEST = datetime(2010, 12, 1, tzinfo=UTC)
+# The latest date any planning input may carry (suggestions themselves go MAX_DAYS_AHEAD).
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 MAX_TEAMS = 12
 
 
@@ -151,12 +165,12 @@ def check_window(
     *, start: datetime, end: datetime, now: datetime, start_field: str = "start", end_field: str = "end"
 ) -> None:
     """Raise ValidationError keyed by field unless start < end, the window is at most
-    MAX_SHIFT_HOURS long and starts between MAX_DAYS_BACK days ago and MAX_DAYS_AHEAD ahead."""
+    MAX_SHIFT_HOURS long and starts between EARLIEST and MAX_DAYS_AHEAD days ahead."""
     if end <= start:
         raise ValidationError({end_field: errors.END_BEFORE_START})
     if end - start > timedelta(hours=MAX_SHIFT_HOURS):
         raise ValidationError({end_field: errors.WINDOW_TOO_LONG.format(hours=MAX_SHIFT_HOURS)})
     if start > now + timedelta(days=MAX_DAYS_AHEAD):
         raise ValidationError({start_field: errors.TOO_FAR_AHEAD.format(days=MAX_DAYS_AHEAD)})
-    if start < now - timedelta(days=MAX_DAYS_BACK):
-        raise ValidationError({start_field: errors.TOO_FAR_BACK.format(days=MAX_DAYS_BACK)})
+    if start < EARLIEST:
+        raise ValidationError({start_field: errors.TOO_FAR_BACK.format(earliest=f"{EARLIEST:%d %B %Y}")})

@@ -10,15 +10,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, LineString
 from django.db import connection
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, Min, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Extract
 
-from ebikeops.areas.corridors import corridors_crossing, corridors_near
 from ebikeops.areas.models import Corridor
-from ebikeops.operations.models import Operation, Seizure
+from ebikeops.areas.selectors import corridors_crossing, corridors_near
+from ebikeops.core.models import Source
+from ebikeops.operations.models import Disposition, Operation, Seizure, SeizurePower, SeizureReason, VehicleType
 
 from . import sql
-from .models import Suggestion, SuggestionRun
+from .models import Suggestion
 from .params import Area, SuggestionParams
 from .signals import Signal
 
@@ -148,58 +149,37 @@ def candidate_evidence(
 
 
 def event_clusters(
-    signal: Signal,
-    *,
-    area: Area,
-    window: Window,
-    params: SuggestionParams,
-    off_corridor: bool,
-    limit: int = 50,
-) -> list[tuple[int, int, float, float, str | None]]:
+    signal: Signal, *, area: Area, window: Window, params: SuggestionParams, limit: int = 50
+) -> list[tuple[int, int, float, float]]:
     """DBSCAN clusters of `signal`'s events in the area and window, biggest first: rows
-    (cluster, events, centre lon, centre lat, borough). With `off_corridor`, only events
-    further than `params.distance_m` from every corridor are clustered."""
+    (cluster, events, centre lon, centre lat). The back-test's raw-count baseline."""
     return _fetch(
         signal.clusters_sql,
         {
             **_common(window, params),
             **area.sql_params(),
-            "distance_m": params.distance_m,
             "eps_m": params.hotspot_eps_m,
             "min_points": params.hotspot_min_points,
-            "off_corridor": off_corridor,
             "limit": limit,
         },
     )
 
 
-def hotspot_run_for(window: Window, params: SuggestionParams):
-    """The newest completed run of `ebikeops.hotspots` over all seizures whose data window
-    overlaps `window`, or None (also when that app is not installed or the request narrows
-    the record sources, which a run over all seizures would not respect). One query."""
-    from django.apps import apps
-
-    from ebikeops.core.models import Source
-
-    if not apps.is_installed("ebikeops.hotspots") or set(params.sources) != set(Source.values):
-        return None
-    from ebikeops.hotspots.selectors import latest_run
-
-    return latest_run(since=window.since, until=window.until)
-
-
-def hotspots_off_corridors(
-    run, *, area: Area, params: SuggestionParams, limit: int = 50
-) -> list[tuple[str, int, float, float, str | None]]:
-    """Hotspots of a stored hotspot run off every corridor, in the area, biggest first:
-    rows (key, seizures, centre lon, centre lat, borough)."""
+def off_corridor_places(
+    signal: Signal, *, area: Area, window: Window, params: SuggestionParams, pool: int, limit: int
+) -> list[tuple[float, float, float, int, str | None]]:
+    """Places off every corridor where `signal`'s events repeat, best first: rows (lon, lat,
+    recency-weighted events within `params.stop_reach_m`, events, borough). Of the window's
+    events further than `params.distance_m` from every corridor, the `pool` locations with
+    most weight of their own are scored; the best `limit` come back."""
     return _fetch(
-        sql.HOTSPOTS_OFF_CORRIDORS,
+        signal.places_sql,
         {
-            "srid": settings.METRIC_SRID,
+            **_common(window, params),
             **area.sql_params(),
-            "run_id": run.pk,
             "distance_m": params.distance_m,
+            "reach_m": params.stop_reach_m,
+            "pool": pool,
             "limit": limit,
         },
     )
@@ -298,6 +278,40 @@ def backtest_methods(
     return {row[0]: (int(row[1]), int(row[2]), float(row[3])) for row in rows}
 
 
+def backtest_insert(rows: Sequence[tuple[float, float]], *, operation_id, seized_at: datetime) -> None:
+    """Insert (lon, lat) rows as imported seizures at `seized_at` (back-test data only; the
+    one write in this module, kept beside the back-test's other SQL). One statement."""
+    if not rows:
+        return
+    lon, lat = zip(*rows, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.BACKTEST_INSERT,
+            {
+                "lon": list(lon),
+                "lat": list(lat),
+                "seized_at": seized_at,
+                "operation_id": operation_id,
+                "source": Source.IMPORT,
+                "vehicle_type": VehicleType.E_BIKE,
+                "reason": SeizureReason.PRIVATE_E_SCOOTER,
+                "power": SeizurePower.RTA_1988_S165A,
+                "disposition": Disposition.HELD,
+            },
+        )
+
+
+def backtest_analyze() -> None:
+    """Refresh the planner's statistics of seizures after `backtest_insert`."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.BACKTEST_ANALYZE)
+
+
+def operations_started(*, since: datetime, until: datetime) -> bool:
+    """Whether any operation started in [since, until)."""
+    return Operation.objects.filter(started_at__gte=since, started_at__lt=until).exists()
+
+
 def seizures_between(*, since: datetime, until: datetime, sources: Sequence[str]) -> int:
     rows = _fetch(sql.SEIZURES_BETWEEN, {"since": since, "until": until, "sources": list(sources)})
     return int(rows[0][0])
@@ -305,8 +319,6 @@ def seizures_between(*, since: datetime, until: datetime, sources: Sequence[str]
 
 def seizure_summary() -> dict[str, Any]:
     """Seizures in the database by source, with the first and last seizure time (one query)."""
-    from django.db.models import Max, Min
-
     rows = (
         Seizure.objects.order_by()
         .values("source")
@@ -328,22 +340,10 @@ def suggestion_list() -> QuerySet[Suggestion]:
     return Suggestion.objects.select_related("run", "corridor").order_by("-run__created_at", "rank")
 
 
-def run_with_suggestions(run_id) -> SuggestionRun:
-    """A run with its suggestions prefetched in rank order (two queries)."""
-    from django.db.models import Prefetch
-
-    return SuggestionRun.objects.prefetch_related(
-        Prefetch("suggestions", queryset=Suggestion.objects.select_related("corridor").order_by("rank"))
-    ).get(pk=run_id)
-
-
 def operations_with_effort(*, since: datetime, until: datetime, borough=None) -> QuerySet[Operation]:
     """Operations that started in [since, until) with `seizure_count`, `officer_hours`
     (officer_count x hours, None when either is unknown) and `suggestion_id` (the suggestion
     they followed, or None). One query."""
-    from django.db.models import ExpressionWrapper, FloatField
-    from django.db.models.functions import Extract
-
     seizures = Subquery(
         Seizure.objects.filter(operation=OuterRef("pk"))
         .order_by()

@@ -9,9 +9,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.geos import Point, Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ebikeops.areas.models import Borough
@@ -19,7 +21,7 @@ from ebikeops.areas.selectors import borough_by_name_or_code
 from ebikeops.core.models import User
 from ebikeops.operations.models import Operation
 
-from . import engine, errors
+from . import engine, errors, wording
 from .models import FollowedSuggestion, RunKind, Suggestion, SuggestionRun
 from .params import MAX_RADIUS_M, Area, SuggestionParams, check_window
 
@@ -33,11 +35,13 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _suggestion(candidate: engine.Candidate, *, run: SuggestionRun, rank: int, params: SuggestionParams) -> Suggestion:
-    numbers, dwell, plan = engine.rotation(candidate, params=params)
-    windows = engine.time_windows(candidate.histogram, band_hours=params.band_hours)
+    numbers, dwell, plan = wording.rotation(candidate, params=params)
+    windows = wording.time_windows(candidate.histogram, band_hours=params.band_hours)
     stops = [
         {
             "number": number,
+            "label": wording.stop_label(rank, number),
+            "name": stop.name,
             "lon": round(stop.lon, 6),
             "lat": round(stop.lat, 6),
             "along_m": None if stop.along_m is None else round(stop.along_m),
@@ -57,7 +61,7 @@ def _suggestion(candidate: engine.Candidate, *, run: SuggestionRun, rank: int, p
         run=run,
         rank=rank,
         kind=candidate.kind,
-        title=engine.title(candidate),
+        title=candidate.title,
         corridor=corridor,
         corridor_slug=corridor.slug if corridor else "",
         hotspot_key=candidate.hotspot_key,
@@ -80,13 +84,13 @@ def _suggestion(candidate: engine.Candidate, *, run: SuggestionRun, rank: int, p
             "cooldown_days": params.cooldown_days,
         },
         score=round(candidate.score, 3),
-        rationale=engine.rationale(candidate, params=params, at=run.valid_from, windows=windows),
+        rationale=wording.rationale(candidate, params=params, at=run.valid_from, windows=windows),
     )
 
 
 def _held_back(candidate: engine.Candidate) -> dict[str, Any]:
     return {
-        "title": engine.title(candidate),
+        "title": candidate.title,
         "kind": candidate.kind,
         "corridor": candidate.corridor.slug if candidate.corridor else None,
         "stop_points": [[round(s.lon, 6), round(s.lat, 6)] for s in candidate.stops],
@@ -96,7 +100,7 @@ def _held_back(candidate: engine.Candidate) -> dict[str, Any]:
 
 
 @transaction.atomic
-def _suggest_and_store(
+def _suggest(
     *,
     kind: str,
     user: User | None,
@@ -106,13 +110,16 @@ def _suggest_and_store(
     limit: int,
     params: SuggestionParams,
     now: datetime,
+    keep: bool,
 ) -> SuggestionRun:
-    """Make suggestions and store them with their parameters, data window and code version.
-    The returned run carries its suggestions, best first, as `run.ranked` (no further query)."""
+    """Make suggestions; with `keep`, store them with their parameters, data window and code
+    version (so operations can follow them). Without it nothing is written: the run and its
+    suggestions are unsaved instances (`run.kept` False). Either way the run carries its
+    suggestions, best first, as `run.ranked` (no further query)."""
     outcome = engine.make_suggestions(
         area=area, valid_from=valid_from, valid_until=valid_until, params=params, now=now, limit=limit
     )
-    run = SuggestionRun.objects.create(
+    run = SuggestionRun(
         kind=kind,
         requested_by=user,
         valid_from=valid_from,
@@ -126,9 +133,15 @@ def _suggest_and_store(
         message=outcome.message,
         held_back=[_held_back(c) for c in outcome.held_back],
     )
+    if keep:
+        run.save()
+    else:
+        run.created_at = now
     ranked = [_suggestion(c, run=run, rank=rank, params=params) for rank, c in enumerate(outcome.candidates, 1)]
-    Suggestion.objects.bulk_create(ranked)
+    if keep:
+        Suggestion.objects.bulk_create(ranked)
     run.ranked = ranked
+    run.kept = keep
     return run
 
 
@@ -142,16 +155,17 @@ def suggestions_near_me(
     limit: int = 5,
     params: SuggestionParams | None = None,
     now: datetime | None = None,
+    keep: bool = False,
 ) -> SuggestionRun:
     """The officer's view: at most `limit` suggestions whose stop points lie within
-    `radius_m` metres of `point` (SRID 4326), for the `hours` from `at` (default now).
-    Raises ValidationError (radius_m, at, or a parameter's name)."""
+    `radius_m` metres of `point` (SRID 4326), for the `hours` from `at` (default now);
+    stored only with `keep`. Raises ValidationError (radius_m, at, or a parameter's name)."""
     now = now or timezone.now()
     at = at or now
     if not 0 < radius_m <= MAX_RADIUS_M:
         raise ValidationError({"radius_m": errors.OUT_OF_RANGE.format(low=0, high=MAX_RADIUS_M)})
     check_window(start=at, end=at + timedelta(hours=hours), now=now, start_field="at", end_field="hours")
-    return _suggest_and_store(
+    return _suggest(
         kind=RunKind.NEAR_ME,
         user=user,
         area=Area(point=point, radius_m=radius_m),
@@ -160,6 +174,7 @@ def suggestions_near_me(
         limit=limit,
         params=params or SuggestionParams(),
         now=now,
+        keep=keep,
     )
 
 
@@ -199,12 +214,14 @@ def shift_plan(
     teams: int,
     params: SuggestionParams | None = None,
     now: datetime | None = None,
+    keep: bool = False,
 ) -> SuggestionRun:
     """The commander's view: the `teams` best deployments in `area` for [start, end), no two
-    within `spacing_m` of each other (rank = team). Raises ValidationError (start, end)."""
+    within `spacing_m` of each other (rank = team); stored only with `keep`. Raises
+    ValidationError (start, end)."""
     now = now or timezone.now()
     check_window(start=start, end=end, now=now)
-    return _suggest_and_store(
+    return _suggest(
         kind=RunKind.PLAN,
         user=user,
         area=area,
@@ -213,6 +230,7 @@ def shift_plan(
         limit=teams,
         params=params or SuggestionParams(),
         now=now,
+        keep=keep,
     )
 
 
@@ -225,14 +243,16 @@ def shift_bundle(
     limit: int = 10,
     params: SuggestionParams | None = None,
     now: datetime | None = None,
+    keep: bool = False,
 ) -> SuggestionRun:
     """The next shift's suggestions for the officer client to keep offline: [start, end)
-    defaults to now and the `DEFAULT_SHIFT_HOURS` after it. Raises ValidationError."""
+    defaults to now and the `DEFAULT_SHIFT_HOURS` after it; stored only with `keep`.
+    Raises ValidationError."""
     now = now or timezone.now()
     start = start or now
     end = end or start + timedelta(hours=DEFAULT_SHIFT_HOURS)
     check_window(start=start, end=end, now=now)
-    return _suggest_and_store(
+    return _suggest(
         kind=RunKind.BUNDLE,
         user=user,
         area=area,
@@ -241,6 +261,7 @@ def shift_bundle(
         limit=limit,
         params=params or SuggestionParams(),
         now=now,
+        keep=keep,
     )
 
 
@@ -271,3 +292,23 @@ def suggestion_unfollow(*, operation: Operation) -> bool:
     """Remove the operation's link; returns whether there was one."""
     deleted, _ = FollowedSuggestion.objects.filter(operation=operation).delete()
     return bool(deleted)
+
+
+# --- Retention ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def suggestion_runs_purge(*, now: datetime | None = None, retention_days: float | None = None) -> int:
+    """Delete stored suggestion runs (and their suggestions) created more than
+    `retention_days` (default settings.SUGGESTION_RETENTION_DAYS) before `now`, except runs
+    with a suggestion an operation followed (the follow-up report needs them). Returns the
+    number of runs deleted."""
+    now = now or timezone.now()
+    days = settings.SUGGESTION_RETENTION_DAYS if retention_days is None else retention_days
+    if days < 0:
+        raise ValidationError({"retention_days": errors.OUT_OF_RANGE.format(low=0, high=36500)})
+    followed = FollowedSuggestion.objects.filter(suggestion__run=OuterRef("pk"))
+    old = SuggestionRun.objects.filter(created_at__lt=now - timedelta(days=days)).exclude(Exists(followed))
+    runs = old.count()
+    old.delete()
+    return runs

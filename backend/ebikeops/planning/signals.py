@@ -18,7 +18,7 @@ class Signal:
     singular: str
     plural: str
     default_weight: float
-    # Whether off-corridor clusters are looked for among this signal's events.
+    # Whether off-corridor places are looked for among this signal's events.
     clusters: bool = False
 
     @property
@@ -28,6 +28,10 @@ class Signal:
     @property
     def evidence_sql(self) -> str:
         return sql.EVIDENCE[self.key]
+
+    @property
+    def places_sql(self) -> str:
+        return sql.PLACES[self.key]
 
     @property
     def clusters_sql(self) -> str:

@@ -1,39 +1,60 @@
 """All of the planning app's raw SQL, as parameterised module constants.
 
-Values only ever travel in `params` (named placeholders). The queries that read a demand
-signal are written once as a template and completed at import time, for each signal, with
-that signal's events query below: constants composed with constants, never with input.
-A new signal (community reports, say) adds one events query here and one entry in
-`signals.py`.
+Values only ever travel in `params` (named placeholders). Templates are completed at import
+time with constants only: other apps' table names (read from their models' `_meta`, never
+spelled out here) and, for the queries that read a demand signal, that signal's events
+query below. A new signal (community reports, say) adds one events query here and one entry
+in `signals.py`.
 
 Every metric step runs in the metric SRID (`%(srid)s`, British National Grid) on the
 functional GiST indexes `ST_Transform(point, 27700)` of seizures and arrests and
 `ST_Transform(route, 27700)` of corridors. Distances and positions are metres.
+
+No look-ahead: every query that reads events takes them from [%(since)s, %(until)s) only,
+and every query that reads operations takes those that started before %(at)s only.
 """
+
+from ebikeops.areas.models import Borough, Corridor
+from ebikeops.operations.models import Arrest, Operation, Seizure
+
+TABLES = {
+    "borough_table": Borough._meta.db_table,
+    "corridor_table": Corridor._meta.db_table,
+    "operation_table": Operation._meta.db_table,
+    "seizure_table": Seizure._meta.db_table,
+    "arrest_table": Arrest._meta.db_table,
+}
+
 
 # --- Signals: one events query each ---------------------------------------------------------
 # Columns: event_id (text), point (geometry 4326), occurred_at (timestamptz), source (text).
 # Filters on occurred_at and source are pushed into these by the planner, so the time
 # indexes apply.
+def _complete(template: str, **parts: str) -> str:
+    """A template completed with other apps' table names and the given constant parts."""
+    return template.format(**TABLES, **parts)
+
+
 SIGNAL_EVENTS = {
-    "seizures": ("SELECT id::text AS event_id, point, seized_at AS occurred_at, source FROM operations_seizure"),
-    "arrests": ("SELECT id::text AS event_id, point, arrested_at AS occurred_at, source FROM operations_arrest"),
+    "seizures": _complete("SELECT id::text AS event_id, point, seized_at AS occurred_at, source FROM {seizure_table}"),
+    "arrests": _complete("SELECT id::text AS event_id, point, arrested_at AS occurred_at, source FROM {arrest_table}"),
 }
 
 # The area asked about, as zero or one geometry in metres with a reach: a borough (by id),
 # or a point with a radius, or a box. No row at all means "all of London".
-_AREA = """
-area AS (
+_AREA = _complete("""area AS (
     SELECT ST_Transform(b.geom, %(srid)s) AS geom_m
-    FROM areas_borough b
+    FROM {borough_table} b
     WHERE b.id = %(area_borough_id)s
     UNION ALL
     SELECT ST_Transform(ST_GeomFromEWKT(%(area_ewkt)s), %(srid)s)
     WHERE %(area_ewkt)s::text IS NOT NULL
-)"""
+)""")
 
 # Recency weight of an event: 1 at %(at)s, halving every %(half_life_days)s days.
 _RECENCY = "power(0.5::float8, EXTRACT(EPOCH FROM (%(at)s - e.occurred_at))::float8 / 86400.0 / %(half_life_days)s)"
+
+_IN_WINDOW = "e.occurred_at >= %(since)s AND e.occurred_at < %(until)s AND e.source = ANY(%(sources)s)"
 
 # --- Demand along corridors ---------------------------------------------------------------
 # For each corridor: every event within %(distance_m)s of its route, located along it
@@ -44,7 +65,7 @@ _RECENCY = "power(0.5::float8, EXTRACT(EPOCH FROM (%(at)s - e.occurred_at))::flo
 _PROFILE = """
 WITH corridor AS (
     SELECT c.id, ST_Transform(c.route, %(srid)s) AS route_m, c.length_m
-    FROM areas_corridor c
+    FROM {corridor_table} c
     WHERE c.id = ANY(%(corridor_ids)s) AND c.length_m > 0
 ),
 located AS (
@@ -53,7 +74,7 @@ located AS (
            {recency} AS weight
     FROM corridor c
     JOIN ({events}) e ON ST_DWithin(ST_Transform(e.point, %(srid)s), c.route_m, %(distance_m)s)
-    WHERE e.occurred_at >= %(since)s AND e.occurred_at < %(until)s AND e.source = ANY(%(sources)s)
+    WHERE {in_window}
 ),
 totals AS (
     SELECT corridor_id, count(*) AS events, sum(weight) AS weight
@@ -77,10 +98,9 @@ GROUP BY s.corridor_id, s.i, s.at_m, t.events, t.weight
 ORDER BY s.corridor_id, s.i
 """
 
-# --- Evidence near each candidate ---------------------------------------------------------
-# Events within reach of each candidate's footprint (a corridor section with reach
-# %(distance_m)s, or an off-corridor stop point with its own reach), counted by local
-# weekday (ISO, Monday = 1) and hour in %(tz)s, with their recency weight.
+# --- Evidence near each footprint ---------------------------------------------------------
+# Events within reach of each footprint (a stop point, or a corridor section), counted by
+# local weekday (ISO, Monday = 1) and hour in %(tz)s, with their recency weight.
 _EVIDENCE = """
 WITH reach AS (
     SELECT r.idx, ST_Transform(ST_GeomFromEWKT(r.ewkt), %(srid)s) AS geom_m, r.reach_m
@@ -93,27 +113,70 @@ SELECT r.idx,
        sum({recency}) AS weight
 FROM reach r
 JOIN ({events}) e ON ST_DWithin(ST_Transform(e.point, %(srid)s), r.geom_m, r.reach_m)
-WHERE e.occurred_at >= %(since)s AND e.occurred_at < %(until)s AND e.source = ANY(%(sources)s)
+WHERE {in_window}
 GROUP BY r.idx, isodow, hour
 ORDER BY r.idx, isodow, hour
 """
 
-# --- Clusters (off-corridor places; the raw-count baseline of the back-test) ----------------
-# DBSCAN (eps %(eps_m)s, %(min_points)s events) over the events in the window and area;
-# with %(off_corridor)s only over events further than %(distance_m)s from every corridor.
+# --- Off-corridor places ------------------------------------------------------------------
+# Where events repeat off the corridors: of the window's events in the area further than
+# %(distance_m)s from every corridor, the %(pool)s locations with the most recency-weighted
+# events of their own (police data snaps many events to one point), each then scored by
+# the weighted events within %(reach_m)s of it (all of them, on the functional GiST index).
+# The best %(limit)s, with their borough.
+_PLACES = """
+WITH {area},
+events AS (
+    SELECT e.event_id, ST_Transform(e.point, %(srid)s) AS point_m, {recency} AS weight
+    FROM ({events}) e
+    WHERE {in_window}
+      AND (NOT EXISTS (SELECT 1 FROM area)
+           OR EXISTS (SELECT 1 FROM area a
+                      WHERE ST_DWithin(a.geom_m, ST_Transform(e.point, %(srid)s), %(area_reach_m)s)))
+      AND NOT EXISTS (
+           SELECT 1 FROM {corridor_table} c
+           WHERE ST_DWithin(ST_Transform(c.route, %(srid)s), ST_Transform(e.point, %(srid)s), %(distance_m)s))
+),
+spots AS (
+    SELECT point_m, sum(weight) AS own
+    FROM events
+    GROUP BY point_m
+    ORDER BY own DESC, ST_X(point_m), ST_Y(point_m)
+    LIMIT %(pool)s
+),
+scored AS (
+    SELECT s.point_m, sum({recency}) AS mass, count(*) AS events
+    FROM spots s
+    JOIN ({events}) e ON ST_DWithin(ST_Transform(e.point, %(srid)s), s.point_m, %(reach_m)s)
+    WHERE {in_window}
+    GROUP BY s.point_m
+),
+best AS (
+    SELECT point_m, mass, events, ST_Transform(point_m, 4326) AS centre
+    FROM scored
+    ORDER BY mass DESC, ST_X(point_m), ST_Y(point_m)
+    LIMIT %(limit)s
+)
+SELECT ST_X(c.centre) AS lon, ST_Y(c.centre) AS lat, c.mass, c.events, b.name AS borough
+FROM best c
+LEFT JOIN LATERAL (
+    SELECT name FROM {borough_table} WHERE ST_Covers(geom, c.centre) ORDER BY gss_code LIMIT 1
+) b ON true
+ORDER BY c.mass DESC, lon, lat
+"""
+
+# --- Clusters (the raw-count baseline of the back-test) -----------------------------------
+# DBSCAN (eps %(eps_m)s, %(min_points)s events) over the events in the window and area.
 # ORDER BY in the window makes the clustering deterministic; many events share a point.
 _CLUSTERS = """
 WITH {area},
 events AS (
     SELECT e.event_id, ST_Transform(e.point, %(srid)s) AS point_m
     FROM ({events}) e
-    WHERE e.occurred_at >= %(since)s AND e.occurred_at < %(until)s AND e.source = ANY(%(sources)s)
+    WHERE {in_window}
       AND (NOT EXISTS (SELECT 1 FROM area)
            OR EXISTS (SELECT 1 FROM area a
                       WHERE ST_DWithin(a.geom_m, ST_Transform(e.point, %(srid)s), %(area_reach_m)s)))
-      AND NOT (%(off_corridor)s AND EXISTS (
-           SELECT 1 FROM areas_corridor c
-           WHERE ST_DWithin(ST_Transform(c.route, %(srid)s), ST_Transform(e.point, %(srid)s), %(distance_m)s)))
 ),
 clustered AS (
     SELECT point_m,
@@ -127,35 +190,33 @@ clusters AS (
     WHERE cluster IS NOT NULL
     GROUP BY cluster
 )
-SELECT c.cluster, c.events, ST_X(c.centre) AS lon, ST_Y(c.centre) AS lat, b.name AS borough
+SELECT c.cluster, c.events, ST_X(c.centre) AS lon, ST_Y(c.centre) AS lat
 FROM clusters c
-LEFT JOIN LATERAL (
-    SELECT name FROM areas_borough WHERE ST_Covers(geom, c.centre) ORDER BY gss_code LIMIT 1
-) b ON true
 ORDER BY c.events DESC, lon, lat
 LIMIT %(limit)s
 """
 
 
-def _per_signal(template: str, **parts: str) -> dict[str, str]:
+def _per_signal(template: str) -> dict[str, str]:
     return {
-        key: template.format(events=events, recency=_RECENCY, area=_AREA.strip(), **parts)
+        key: _complete(template, events=events, recency=_RECENCY, in_window=_IN_WINDOW, area=_AREA)
         for key, events in SIGNAL_EVENTS.items()
     }
 
 
-def _with_area(template: str) -> str:
-    return template.format(area=_AREA.strip())
+def _with_tables(template: str) -> str:
+    return _complete(template, area=_AREA)
 
 
 PROFILE = _per_signal(_PROFILE)
 EVIDENCE = _per_signal(_EVIDENCE)
+PLACES = _per_signal(_PLACES)
 CLUSTERS = _per_signal(_CLUSTERS)
 
 # --- Placing points on corridors -----------------------------------------------------------
 # The point %(along_m)s metres along each corridor's route (in the metric SRID, as located
 # above), back in lon/lat, with the borough that covers it and whether it lies in the area.
-_STOPS_ON_CORRIDORS = """
+STOPS_ON_CORRIDORS = _with_tables("""
 WITH {area},
 wanted AS (
     SELECT w.idx, w.corridor_id, w.along_m
@@ -166,7 +227,7 @@ placed AS (
            ST_LineInterpolatePoint(ST_Transform(c.route, %(srid)s),
                                    LEAST(GREATEST(w.along_m / c.length_m, 0.0), 1.0)) AS point_m
     FROM wanted w
-    JOIN areas_corridor c ON c.id = w.corridor_id
+    JOIN {corridor_table} c ON c.id = w.corridor_id
 )
 SELECT p.idx, ST_X(ST_Transform(p.point_m, 4326)) AS lon, ST_Y(ST_Transform(p.point_m, 4326)) AS lat,
        b.name AS borough,
@@ -174,32 +235,30 @@ SELECT p.idx, ST_X(ST_Transform(p.point_m, 4326)) AS lon, ST_Y(ST_Transform(p.po
         OR EXISTS (SELECT 1 FROM area a WHERE ST_DWithin(a.geom_m, p.point_m, %(area_reach_m)s))) AS in_area
 FROM placed p
 LEFT JOIN LATERAL (
-    SELECT name FROM areas_borough
+    SELECT name FROM {borough_table}
     WHERE ST_Covers(geom, ST_Transform(p.point_m, 4326)) ORDER BY gss_code LIMIT 1
 ) b ON true
 ORDER BY p.idx
-"""
-
-STOPS_ON_CORRIDORS = _with_area(_STOPS_ON_CORRIDORS)
+""")
 
 # The stretch of each corridor's route between %(from_m)s and %(to_m)s metres, as EWKT with
 # 6 decimals (about 10 cm).
-SECTIONS = """
+SECTIONS = _with_tables("""
 SELECT w.idx,
        ST_AsEWKT(ST_Transform(ST_LineSubstring(ST_Transform(c.route, %(srid)s),
                                                LEAST(GREATEST(w.from_m / c.length_m, 0.0), 1.0),
                                                LEAST(GREATEST(w.to_m / c.length_m, 0.0), 1.0)), 4326), 6) AS section
 FROM unnest(%(idx)s::int[], %(corridor_ids)s::bigint[], %(from_m)s::float8[], %(to_m)s::float8[])
      AS w(idx, corridor_id, from_m, to_m)
-JOIN areas_corridor c ON c.id = w.corridor_id
+JOIN {corridor_table} c ON c.id = w.corridor_id
 ORDER BY w.idx
-"""
+""")
 
 # --- Operations already held near candidate stop points ------------------------------------
 # For each stop point: the latest operation that started within %(radius_m)s of it (its
 # location or any of its stop points) between %(since)s and %(at)s, and the ids of those
 # that started in the last week (from %(week_since)s).
-RECENT_OPERATIONS = """
+RECENT_OPERATIONS = _with_tables("""
 WITH stop AS (
     SELECT s.idx, ST_Transform(ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), %(srid)s) AS point_m
     FROM unnest(%(idx)s::int[], %(lon)s::float8[], %(lat)s::float8[]) AS s(idx, lon, lat)
@@ -207,51 +266,28 @@ WITH stop AS (
 SELECT s.idx,
        max(o.started_at) AS last_started_at,
        coalesce(array_agg(o.id::text ORDER BY o.id) FILTER (WHERE o.started_at >= %(week_since)s),
-                '{}') AS week_operations
+                '{{}}') AS week_operations
 FROM stop s
-JOIN operations_operation o
+JOIN {operation_table} o
   ON o.started_at >= %(since)s AND o.started_at < %(at)s
  AND (ST_DWithin(ST_Transform(o.location, %(srid)s), s.point_m, %(radius_m)s)
       OR ST_DWithin(ST_Transform(o.stop_points, %(srid)s), s.point_m, %(radius_m)s))
 GROUP BY s.idx
 ORDER BY s.idx
-"""
+""")
 
 # Operations that started in the area between %(week_since)s and %(at)s.
-_OPERATIONS_IN_AREA = """
+OPERATIONS_IN_AREA = _with_tables("""
 WITH {area}
 SELECT count(*)
-FROM operations_operation o
+FROM {operation_table} o
 WHERE o.started_at >= %(week_since)s AND o.started_at < %(at)s
   AND (NOT EXISTS (SELECT 1 FROM area)
        OR EXISTS (SELECT 1 FROM area a
                   WHERE ST_DWithin(a.geom_m, ST_Transform(o.location, %(srid)s), %(area_reach_m)s)))
-"""
+""")
 
-OPERATIONS_IN_AREA = _with_area(_OPERATIONS_IN_AREA)
-
-# The hotspots of one stored hotspot run (ebikeops.hotspots) whose centre lies in the area and
-# further than %(distance_m)s from every corridor, biggest first, with the covering borough.
-_HOTSPOTS_OFF_CORRIDORS = """
-WITH {area}
-SELECT h.key::text, h.seizure_count, ST_X(h.centroid) AS lon, ST_Y(h.centroid) AS lat, b.name AS borough
-FROM hotspots_hotspot h
-LEFT JOIN LATERAL (
-    SELECT name FROM areas_borough WHERE ST_Covers(geom, h.centroid) ORDER BY gss_code LIMIT 1
-) b ON true
-WHERE h.run_id = %(run_id)s
-  AND (NOT EXISTS (SELECT 1 FROM area)
-       OR EXISTS (SELECT 1 FROM area a
-                  WHERE ST_DWithin(a.geom_m, ST_Transform(h.centroid, %(srid)s), %(area_reach_m)s)))
-  AND NOT EXISTS (
-       SELECT 1 FROM areas_corridor c
-       WHERE ST_DWithin(ST_Transform(c.route, %(srid)s), ST_Transform(h.centroid, %(srid)s), %(distance_m)s))
-ORDER BY h.rank
-LIMIT %(limit)s
-"""
-HOTSPOTS_OFF_CORRIDORS = _with_area(_HOTSPOTS_OFF_CORRIDORS)
-
-# Pairs of candidate footprints (their stop points, as EWKT) closer than %(min_m)s metres.
+# Pairs of stop points (EWKT, 4326) closer than %(min_m)s metres.
 CLOSE_PAIRS = """
 WITH f AS (
     SELECT f.idx, ST_Transform(ST_GeomFromEWKT(f.ewkt), %(srid)s) AS geom_m
@@ -266,7 +302,7 @@ ORDER BY a.idx, b.idx
 # --- Back-test -----------------------------------------------------------------------------
 # For each method's stop points: how many seizures between %(since)s and %(until)s fall
 # within %(radius_m)s of any of them, and the area (m2) the circles cover once merged.
-BACKTEST_METHODS = """
+BACKTEST_METHODS = _with_tables("""
 WITH stop AS (
     SELECT s.method, ST_Transform(ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), %(srid)s) AS point_m
     FROM unnest(%(method)s::text[], %(lon)s::float8[], %(lat)s::float8[]) AS s(method, lon, lat)
@@ -274,7 +310,7 @@ WITH stop AS (
 hits AS (
     SELECT st.method, count(DISTINCT z.id) AS seizures
     FROM stop st
-    JOIN operations_seizure z
+    JOIN {seizure_table} z
       ON ST_DWithin(ST_Transform(z.point, %(srid)s), st.point_m, %(radius_m)s)
      AND z.seized_at >= %(since)s AND z.seized_at < %(until)s AND z.source = ANY(%(sources)s)
     GROUP BY st.method
@@ -288,10 +324,26 @@ SELECT c.method, c.stops, coalesce(h.seizures, 0) AS seizures, c.area_m2
 FROM cover c
 LEFT JOIN hits h ON h.method = c.method
 ORDER BY c.method
-"""
+""")
 
 # Seizures between %(since)s and %(until)s (the denominator of the hit rate).
-SEIZURES_BETWEEN = """
-SELECT count(*) FROM operations_seizure z
+SEIZURES_BETWEEN = _with_tables("""
+SELECT count(*) FROM {seizure_table} z
 WHERE z.seized_at >= %(since)s AND z.seized_at < %(until)s AND z.source = ANY(%(sources)s)
-"""
+""")
+
+# The back-test's real police.uk rows (backtest_data.py only), inserted in one statement per
+# month as seizures of one holding operation: %(lon)s and %(lat)s are parallel arrays.
+BACKTEST_INSERT = _with_tables("""
+INSERT INTO {seizure_table} (id, source, created_at, updated_at, version, point, seized_at, received_at,
+                             vehicle_type, reason, power, make, model, colour, frame_number, disposition,
+                             notes, operation_id)
+SELECT gen_random_uuid(), %(source)s, now(), now(), 1, ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326),
+       %(seized_at)s, %(seized_at)s, %(vehicle_type)s, %(reason)s, %(power)s, '', '', '', '', %(disposition)s,
+       '', %(operation_id)s
+FROM unnest(%(lon)s::float8[], %(lat)s::float8[]) AS r(lon, lat)
+""")
+
+# Fresh planner statistics after the back-test's bulk insert (the spatial index is chosen
+# over the time index only when the planner knows how many rows the months hold).
+BACKTEST_ANALYZE = _with_tables("ANALYZE {seizure_table}")

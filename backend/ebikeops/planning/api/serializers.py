@@ -10,11 +10,26 @@ from ebikeops.core.fields import FiniteFloatField
 from ebikeops.core.filters import check_in_grid_area, parse_bbox
 from ebikeops.core.geofields import AwareDateTimeField
 
+from .. import errors
 from ..models import FollowedSuggestion, Suggestion, SuggestionRun
-from ..params import LIMITS, MAX_RADIUS_M, MAX_SHIFT_HOURS, MAX_TEAMS
+from ..params import EARLIEST, LATEST, LIMITS, MAX_RADIUS_M, MAX_SHIFT_HOURS, MAX_TEAMS
 from ..services import DEFAULT_RADIUS_M
 
 # --- Input -------------------------------------------------------------------------------------
+
+
+class PlanningDateTimeField(AwareDateTimeField):
+    """A timestamp with its UTC offset, between EARLIEST and LATEST: nothing the product
+    holds is older, and arithmetic on year 1 or 9999 (a shift's end, a 90-day default) would
+    overflow Python's datetime."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not EARLIEST <= moment <= LATEST:
+            raise serializers.ValidationError(
+                errors.DATE_OUT_OF_RANGE.format(earliest=f"{EARLIEST:%d %B %Y}", latest=f"{LATEST:%d %B %Y}")
+            )
+        return moment
 
 
 def _int(name: str, help_text: str) -> serializers.IntegerField:
@@ -34,8 +49,8 @@ class TuningInput(serializers.Serializer):
     spacing_m = _float("spacing_m", "stop points at least this many metres apart (default 400)")
     distance_m = _float("distance_m", "events this close to a corridor count for it, metres (default 75)")
     bandwidth_m = _float("bandwidth_m", "kernel bandwidth along the road, metres (default 200)")
-    half_life_days = _float("half_life_days", "recency weight halves every this many days (default 28)")
-    window_days = _int("window_days", "days of history used (default 56)")
+    half_life_days = _float("half_life_days", "recency weight halves every this many days (default 365)")
+    window_days = _int("window_days", "days of history used (default 365)")
     cooldown_days = _float("cooldown_days", "places with an operation this recently are lowered (default 14)")
     dwell_min_minutes = _int("dwell_min_minutes", "shortest dwell at a stop point (default 10)")
     dwell_max_minutes = _int("dwell_max_minutes", "longest dwell at a stop point (default 15)")
@@ -66,7 +81,7 @@ class NearMeInput(TuningInput):
         max_value=MAX_RADIUS_M,
         help_text=f"metres around the point (default {DEFAULT_RADIUS_M:g}, at most {MAX_RADIUS_M})",
     )
-    at = AwareDateTimeField(required=False, help_text="the time to plan for (ISO 8601 with offset; default now)")
+    at = PlanningDateTimeField(required=False, help_text="the time to plan for (ISO 8601 with offset; default now)")
     hours = serializers.IntegerField(
         required=False,
         default=4,
@@ -121,8 +136,8 @@ class AreaInput(TuningInput):
 
 
 class PlanInput(AreaInput):
-    start = AwareDateTimeField(help_text="shift start (ISO 8601 with offset)")
-    end = AwareDateTimeField(help_text=f"shift end (at most {MAX_SHIFT_HOURS} h after start)")
+    start = PlanningDateTimeField(help_text="shift start (ISO 8601 with offset)")
+    end = PlanningDateTimeField(help_text=f"shift end (at most {MAX_SHIFT_HOURS} h after start)")
     teams = serializers.IntegerField(
         required=False,
         default=1,
@@ -133,8 +148,8 @@ class PlanInput(AreaInput):
 
 
 class BundleInput(AreaInput):
-    start = AwareDateTimeField(required=False, help_text="default now")
-    end = AwareDateTimeField(required=False, help_text="default 8 hours after start")
+    start = PlanningDateTimeField(required=False, help_text="default now")
+    end = PlanningDateTimeField(required=False, help_text="default 8 hours after start")
     limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=20)
 
 
@@ -143,8 +158,8 @@ class FollowInput(serializers.Serializer):
 
 
 class ReportInput(serializers.Serializer):
-    since = AwareDateTimeField(required=False, help_text="default 90 days before `until`")
-    until = AwareDateTimeField(required=False, help_text="default now")
+    since = PlanningDateTimeField(required=False, help_text="default 90 days before `until`")
+    until = PlanningDateTimeField(required=False, help_text="default now")
     borough = serializers.CharField(required=False)
 
 
@@ -162,6 +177,8 @@ STOP_SCHEMA = {
     "type": "object",
     "properties": {
         "number": {"type": "integer", "description": "1.. along the road"},
+        "label": {"type": "string", "example": "2.1", "description": "{rank}.{number}, as on the map and the client"},
+        "name": {"type": "string", "example": "Uxbridge Road at Ealing Broadway Station"},
         "lon": {"type": "number"},
         "lat": {"type": "number"},
         "along_m": {"type": "integer", "nullable": True, "description": "metres from the corridor's start"},
@@ -248,7 +265,7 @@ class SuggestionFeature(GeoFeatureModelSerializer):
     time_windows = WindowsField()
     counts = CountsField()
     cooldown = CooldownField()
-    run = serializers.UUIDField(source="run_id")
+    run = serializers.UUIDField(source="run_id", allow_null=True, help_text="null unless the run was kept (POST)")
 
     class Meta:
         model = Suggestion
@@ -280,14 +297,27 @@ class SuggestionFeature(GeoFeatureModelSerializer):
             "run",
         )
 
+    def to_representation(self, instance: Suggestion) -> dict:
+        feature = super().to_representation(instance)
+        if instance._state.adding:
+            # Not stored (a GET): no id to link an operation to, and no run to point at.
+            feature.pop("id", None)
+            feature["properties"]["run"] = None
+        return feature
+
 
 class RunSerializer(serializers.ModelSerializer):
-    """What produced the suggestions: parameters, data window, code version, area."""
+    """What produced the suggestions: parameters, data window, code version, area; `id` is
+    null and `kept` false when nothing was stored (every GET)."""
+
+    id = serializers.UUIDField(allow_null=True, read_only=True)
+    kept = serializers.SerializerMethodField()
 
     class Meta:
         model = SuggestionRun
         fields = (
             "id",
+            "kept",
             "kind",
             "created_at",
             "valid_from",
@@ -298,6 +328,15 @@ class RunSerializer(serializers.ModelSerializer):
             "code_version",
             "area",
         )
+
+    def get_kept(self, run: SuggestionRun) -> bool:
+        return not run._state.adding
+
+    def to_representation(self, run: SuggestionRun) -> dict:
+        data = super().to_representation(run)
+        if run._state.adding:
+            data["id"] = None
+        return data
 
 
 class HeldBackSerializer(serializers.Serializer):
@@ -347,7 +386,7 @@ class BundleFeature(serializers.BaseSerializer):
     """A suggestion cut down for keeping offline: coordinates to 5 decimals (about 1 m)."""
 
     def to_representation(self, suggestion: Suggestion) -> dict:
-        return {
+        feature = {
             "type": "Feature",
             "id": str(suggestion.id),
             "geometry": {"type": "MultiPoint", "coordinates": _round([list(p.coords) for p in suggestion.stop_points])},
@@ -362,6 +401,8 @@ class BundleFeature(serializers.BaseSerializer):
                 "stops": [
                     {
                         "number": s["number"],
+                        "label": s["label"],
+                        "name": s["name"],
                         "lon": round(s["lon"], 5),
                         "lat": round(s["lat"], 5),
                         "dwell_minutes": s["dwell_minutes"],
@@ -373,6 +414,9 @@ class BundleFeature(serializers.BaseSerializer):
                 "time_windows": [w["label"] + f" ({w['count']})" for w in suggestion.time_windows[:2]],
             },
         }
+        if suggestion._state.adding:
+            del feature["id"]
+        return feature
 
 
 BUNDLE_SCHEMA = {
@@ -383,7 +427,8 @@ BUNDLE_SCHEMA = {
         "bundle": {
             "type": "object",
             "properties": {
-                "run": {"type": "string", "format": "uuid"},
+                "run": {"type": "string", "format": "uuid", "nullable": True, "description": "null unless kept"},
+                "kept": {"type": "boolean"},
                 "generated_at": {"type": "string", "format": "date-time"},
                 "valid_from": {"type": "string", "format": "date-time"},
                 "valid_until": {"type": "string", "format": "date-time"},
@@ -409,7 +454,21 @@ BUNDLE_SCHEMA = {
                             "title": {"type": "string"},
                             "rationale": {"type": "string"},
                             "section": LINESTRING_SCHEMA,
-                            "stops": {"type": "array", "items": {"type": "object"}},
+                            "stops": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "number": {"type": "integer"},
+                                        "label": {"type": "string", "example": "1.2"},
+                                        "name": {"type": "string"},
+                                        "lon": {"type": "number"},
+                                        "lat": {"type": "number"},
+                                        "dwell_minutes": {"type": "integer"},
+                                        "expected_share": {"type": "number"},
+                                    },
+                                },
+                            },
                             "rotation": {"type": "array", "items": {"type": "integer"}},
                             "time_windows": {"type": "array", "items": {"type": "string"}},
                         },
@@ -425,7 +484,8 @@ def bundle_of(run: SuggestionRun) -> dict:
     return {
         "type": "FeatureCollection",
         "bundle": {
-            "run": str(run.id),
+            "run": None if run._state.adding else str(run.id),
+            "kept": not run._state.adding,
             "generated_at": run.created_at.isoformat(),
             "valid_from": run.valid_from.isoformat(),
             "valid_until": run.valid_until.isoformat(),

@@ -1,9 +1,14 @@
-"""Deployment suggestions over HTTP: parse the query, call one service, serialize.
+"""Deployment suggestions over HTTP: parse the input, call one service, serialize.
 
-Every view states its permission: suggestions near me for every role (analysts read them
-too); shift plans for commanders; the offline bundle for officers and commanders; linking
-an operation to a suggestion for the operation's owner or a commander; the effect report
-for commanders and analysts.
+GET never writes: it answers from the records and stores nothing (`run.kept` is false, no
+ids). POST with the same parameters as a JSON body makes the same answer and stores it
+(201, with ids an operation can follow); stored runs are purged after
+SUGGESTION_RETENTION_DAYS by `purge_suggestions`.
+
+Every view states its permission: suggestions near me for every role to read (analysts
+too) and field roles to keep; shift plans for commanders; the offline bundle for officers
+and commanders; linking an operation to a suggestion for the operation's owner or a
+commander; the effect report for commanders and analysts.
 """
 
 from datetime import timedelta
@@ -55,10 +60,28 @@ class FollowPermission(BasePermission):
         return is_owner(request.user, obj)
 
 
+class ReadAnyRoleKeepFieldRole(BasePermission):
+    """Every role may ask (GET); officers and commanders may keep an answer (POST)."""
+
+    message = "Only officers and commanders may keep suggestions."
+
+    def has_permission(self, request, view) -> bool:
+        role = _role(request)
+        if request.method in SAFE_METHODS:
+            return role in Role.values
+        return role in (Role.OFFICER, Role.COMMANDER)
+
+
 def _valid(serializer_class, request):
-    form = serializer_class(data=request.query_params)
+    """The input from the query string (GET) or the JSON body (POST), validated."""
+    source = request.query_params if request.method in SAFE_METHODS else request.data
+    form = serializer_class(data=source)
     form.is_valid(raise_exception=True)
     return form
+
+
+def _answer(run, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response(s.SuggestionCollection.of(run), status=status_code)
 
 
 class SuggestionNearMeView(APIView):
@@ -66,16 +89,29 @@ class SuggestionNearMeView(APIView):
     point, for the `hours` from `at` (default now). An empty FeatureCollection with a
     `message` saying why when there is nothing to suggest."""
 
-    permission_classes = [IsAnyRole]
+    permission_classes = [ReadAnyRoleKeepFieldRole]
     renderer_classes = GEOJSON_RENDERERS
 
     @extend_schema(
         operation_id="suggestions_near_me", parameters=[s.NearMeInput], responses=s.SuggestionCollection, tags=TAGS
     )
     def get(self, request):
+        return _answer(self.suggest(request, keep=False))
+
+    @extend_schema(
+        operation_id="suggestions_near_me_keep",
+        request=s.NearMeInput,
+        responses={201: s.SuggestionCollection},
+        tags=TAGS,
+        description="The same answer as GET, stored (201) so that an operation can follow it.",
+    )
+    def post(self, request):
+        return _answer(self.suggest(request, keep=True), status.HTTP_201_CREATED)
+
+    def suggest(self, request, *, keep: bool):
         form = _valid(s.NearMeInput, request)
         data = form.validated_data
-        run = services.suggestions_near_me(
+        return services.suggestions_near_me(
             user=request.user,
             point=Point(data["lon"], data["lat"], srid=4326),
             radius_m=data["radius_m"],
@@ -83,8 +119,8 @@ class SuggestionNearMeView(APIView):
             hours=data["hours"],
             limit=data["limit"],
             params=services.params_from(form.tuning()),
+            keep=keep,
         )
-        return Response(s.SuggestionCollection.of(run))
 
 
 class ShiftPlanView(APIView):
@@ -95,17 +131,29 @@ class ShiftPlanView(APIView):
 
     @extend_schema(parameters=[s.PlanInput], responses=s.SuggestionCollection, tags=TAGS)
     def get(self, request):
+        return _answer(self.plan(request, keep=False))
+
+    @extend_schema(
+        request=s.PlanInput,
+        responses={201: s.SuggestionCollection},
+        tags=TAGS,
+        description="The same plan as GET, stored (201) so that the teams' operations can follow it.",
+    )
+    def post(self, request):
+        return _answer(self.plan(request, keep=True), status.HTTP_201_CREATED)
+
+    def plan(self, request, *, keep: bool):
         form = _valid(s.PlanInput, request)
         data = form.validated_data
-        run = services.shift_plan(
+        return services.shift_plan(
             user=request.user,
             area=services.resolve_area(**form.area_kwargs()),
             start=data["start"],
             end=data["end"],
             teams=data["teams"],
             params=services.params_from(form.tuning()),
+            keep=keep,
         )
-        return Response(s.SuggestionCollection.of(run))
 
 
 class SuggestionBundleView(APIView):
@@ -115,6 +163,18 @@ class SuggestionBundleView(APIView):
 
     @extend_schema(parameters=[s.BundleInput], responses={200: OpenApiResponse(s.BUNDLE_SCHEMA)}, tags=TAGS)
     def get(self, request):
+        return self.bundle(request, keep=False)
+
+    @extend_schema(
+        request=s.BundleInput,
+        responses={201: OpenApiResponse(s.BUNDLE_SCHEMA)},
+        tags=TAGS,
+        description="The same bundle as GET, stored (201) so that operations can follow its suggestions.",
+    )
+    def post(self, request):
+        return self.bundle(request, keep=True)
+
+    def bundle(self, request, *, keep: bool) -> Response:
         form = _valid(s.BundleInput, request)
         data = form.validated_data
         run = services.shift_bundle(
@@ -124,8 +184,9 @@ class SuggestionBundleView(APIView):
             end=data.get("end"),
             limit=data["limit"],
             params=services.params_from(form.tuning()),
+            keep=keep,
         )
-        response = Response(s.bundle_of(run))
+        response = Response(s.bundle_of(run), status=status.HTTP_201_CREATED if keep else status.HTTP_200_OK)
         seconds = max(0, int((run.valid_until - timezone.now()).total_seconds()))
         response["Cache-Control"] = f"private, max-age={seconds}"
         return response

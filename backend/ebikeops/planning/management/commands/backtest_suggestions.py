@@ -7,9 +7,21 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils import timezone
 
-from ebikeops.planning.backtest import backtest, markdown, table
+from ebikeops.core.models import Source
+from ebikeops.operations.models import Seizure
+from ebikeops.planning import backtest_data
+from ebikeops.planning.backtest import (
+    BacktestReport,
+    backtest,
+    backtest_periods,
+    data_summary,
+    document,
+    markdown,
+    table,
+)
 from ebikeops.planning.params import SuggestionParams
 
 DEFAULT_OUTPUT = settings.REPO_DIR / "docs" / "BACKTEST_SUGGESTIONS.md"
@@ -17,57 +29,106 @@ DEFAULT_OUTPUT = settings.REPO_DIR / "docs" / "BACKTEST_SUGGESTIONS.md"
 
 class Command(BaseCommand):
     help = (
-        "Back-test deployment suggestions: make them from the data before --until (midnight, London "
-        "time) and measure the share of the following period's seizures within --radius-m of their "
-        "stop points, next to two baselines (biggest hotspots by raw count; points evenly spaced along "
-        "the corridors), with PAI per km of road. Writes a markdown report (default docs/BACKTEST_SUGGESTIONS.md)."
+        "Back-test deployment suggestions: make them from the data before each cut-off and measure "
+        "the share of the following period's seizures within --radius-m of their stop points, next to "
+        "two baselines (biggest hotspots by raw count; points evenly spaced along the corridors), with "
+        "PAI per km of road. --until uses the records in the database (the demo); --data loads real "
+        "police.uk months (POLICEUK_DIR) in a transaction it rolls back, with monthly folds. Writes a "
+        "markdown report (default docs/BACKTEST_SUGGESTIONS.md)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--until", type=date.fromisoformat, required=True, help="cut-off date (YYYY-MM-DD)")
+        parser.add_argument("--until", type=date.fromisoformat, help="cut-off date (YYYY-MM-DD) for database data")
+        parser.add_argument(
+            "--data",
+            action="append",
+            choices=sorted(backtest_data.DATASETS),
+            default=[],
+            help="a real police.uk dataset with monthly folds (repeatable)",
+        )
         parser.add_argument("--horizon-days", type=int, default=28, help="length of the following period")
         parser.add_argument("--folds", type=int, default=1, help="cut-offs, horizon-days apart, ending at --until")
         parser.add_argument("--teams", type=int, default=8, help="suggestions per cut-off")
         parser.add_argument("--k", type=int, default=None, help="stop points per suggestion (default 3)")
         parser.add_argument("--spacing-m", type=float, default=None, help="stop point spacing (default 400)")
-        parser.add_argument("--window-days", type=int, default=None, help="history used (default 56)")
+        parser.add_argument("--window-days", type=int, default=None, help="history used (default 365)")
+        parser.add_argument("--half-life-days", type=float, default=None, help="recency half-life (default 365)")
         parser.add_argument("--radius-m", type=float, default=150.0, help="a seizure this close to a stop point counts")
         parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
-        parser.add_argument("--no-write", action="store_true", help="print the table only")
+        parser.add_argument("--no-write", action="store_true", help="print the tables only")
+        parser.add_argument("--append", action="store_true", help="add the sections to the end of --output")
 
-    def handle(
-        self,
-        *args,
-        until: date,
-        horizon_days: int,
-        folds: int,
-        teams: int,
-        k: int | None,
-        spacing_m: float | None,
-        window_days: int | None,
-        radius_m: float,
-        output: Path,
-        no_write: bool,
-        **options,
-    ) -> None:
-        if not 1 <= folds <= 52 or not 1 <= horizon_days <= 365 or not 1 <= teams <= 50 or not 0 < radius_m <= 2000:
-            raise CommandError("Use 1-52 folds, 1-365 horizon days, 1-50 teams and a radius of 0-2000 m.")
-        cutoff = datetime.combine(until, time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    def handle(self, *args, **options) -> None:
+        self._check(options)
+        params = SuggestionParams().with_changes(
+            k=options["k"],
+            spacing_m=options["spacing_m"],
+            window_days=options["window_days"],
+            half_life_days=options["half_life_days"],
+        )
+        sections = []
         try:
-            params = SuggestionParams().with_changes(k=k, spacing_m=spacing_m, window_days=window_days)
-            report = backtest(
-                until=cutoff, horizon_days=horizon_days, folds=folds, teams=teams, radius_m=radius_m, params=params
-            )
+            for key in options["data"]:
+                sections.append(self._real(backtest_data.DATASETS[key], params, options))
+            if options["until"]:
+                sections.append(self._database(params, options))
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
+        if not options["no_write"]:
+            command = "python backend/manage.py backtest_suggestions " + shlex.join(sys.argv[2:])
+            output: Path = options["output"]
+            output.parent.mkdir(parents=True, exist_ok=True)
+            appending = options["append"] and output.exists()
+            text = document(sections, command=command.strip(), generated_at=timezone.localtime(), title=not appending)
+            output.write_text((output.read_text() + "\n---\n\n" if appending else "") + text)
+            self.stdout.write(self.style.SUCCESS(f"Wrote {output}"))
+
+    def _check(self, options) -> None:
+        if not options["until"] and not options["data"]:
+            raise CommandError("Give --until (database data) or --data (real police.uk months), or both.")
+        folds, horizon, teams, radius = options["folds"], options["horizon_days"], options["teams"], options["radius_m"]
+        if not 1 <= folds <= 52 or not 1 <= horizon <= 365 or not 1 <= teams <= 50 or not 0 < radius <= 2000:
+            raise CommandError("Use 1-52 folds, 1-365 horizon days, 1-50 teams and a radius of 0-2000 m.")
+
+    def _fold(self, fold) -> None:
+        cells = ", ".join(f"{key} {r.hits}/{r.seizures}" for key, r in fold.results.items())
+        self.stdout.write(f"  cut-off {fold.cutoff:%Y-%m-%d}: {cells}")
+
+    def _real(self, dataset, params: SuggestionParams, options) -> str:
+        if Seizure.objects.filter(source=Source.IMPORT).exists():
+            raise CommandError("The database already holds imported seizures; run --data on a database without them.")
+        self.stdout.write(f"{dataset.label}: loading the months (rolled back at the end) ...")
+        with transaction.atomic():
+            loaded = backtest_data.load(dataset, progress=self.stdout.write)
+            report = backtest_periods(
+                periods=backtest_data.periods(dataset),
+                teams=options["teams"],
+                radius_m=options["radius_m"],
+                params=params.with_changes(sources=(Source.IMPORT,)),
+                progress=self._fold,
+            )
+            transaction.set_rollback(True)
+        self.stdout.write(table(report))
+        data = (
+            f"{loaded} located street-level records in London from {dataset.label} "
+            f"(`{dataset.folder}`, {dataset.first} to {dataset.last}), each dated the 15th of its month; "
+            "folds are calendar months"
+        )
+        return markdown(report, title=f"Real data: {dataset.label}", data=data)
+
+    def _database(self, params: SuggestionParams, options) -> str:
+        cutoff = datetime.combine(options["until"], time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
+        report: BacktestReport = backtest(
+            until=cutoff,
+            horizon_days=options["horizon_days"],
+            folds=options["folds"],
+            teams=options["teams"],
+            radius_m=options["radius_m"],
+            params=params,
+        )
         for fold in report.folds:
-            cells = ", ".join(f"{key} {r.hits}/{r.seizures}" for key, r in fold.results.items())
-            self.stdout.write(f"  cut-off {fold.cutoff:%Y-%m-%d}: {cells}")
+            self._fold(fold)
         if report.folds and report.folds[-1].until > timezone.now():
             self.stderr.write(self.style.WARNING("The last following period runs past today: it is incomplete."))
         self.stdout.write(table(report))
-        if not no_write:
-            command = "python backend/manage.py backtest_suggestions " + shlex.join(sys.argv[2:])
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(markdown(report, command=command.strip(), generated_at=timezone.localtime()))
-            self.stdout.write(self.style.SUCCESS(f"Wrote {output}"))
+        return markdown(report, title="Records in the database", data=data_summary())
