@@ -14,6 +14,9 @@ api_v1 = [
     path("", include("ebikeops.reporting.urls")),
 ]
 
+# A database outage outside a view is still a 503 problem document (core.middleware).
+handler500 = "ebikeops.core.middleware.server_error"
+
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
