@@ -21,7 +21,12 @@ SUCCESS = {"created", "updated", "duplicate", "unchanged"}
 
 @dataclass
 class Backoff:
-    """Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2**n))."""
+    """Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2**n)).
+
+    When the server says when to come back (Retry-After, on a 503 or 429), the wait is never
+    shorter than that, plus a jitter of up to half as long again: a shift's phones refused
+    together must not all return in the same second and be refused together again.
+    """
 
     base_s: float = 0.5
     cap_s: float = 30.0
@@ -31,8 +36,9 @@ class Backoff:
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         ceiling = min(self.cap_s, self.base_s * 2**attempt)
-        wait = self.rng.uniform(0, ceiling)
-        return max(wait, retry_after or 0.0)
+        if retry_after:
+            return retry_after + self.rng.uniform(0, max(retry_after / 2, ceiling))
+        return self.rng.uniform(0, ceiling)
 
 
 @dataclass

@@ -32,4 +32,6 @@ backlog = _int("GUNICORN_BACKLOG", 128)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Peers whose X-Request-Start (and X-Forwarded-*) are believed: the proxy in front.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None

@@ -6,6 +6,7 @@ config/gunicorn_worker.py), in the `t=<seconds since the epoch>` form nginx writ
 its deadline passes or its client has closed the connection: nobody would read the answer.
 """
 
+import logging
 import socket
 import time
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from . import messages
+
+logger = logging.getLogger(__name__)
 
 
 def request_started_at(meta: dict, *, now: float) -> float | None:
@@ -83,6 +86,7 @@ class Deadline:
         if time.time() > self.expires_at:
             raise Unavailable(messages.DEADLINE_PASSED, retry_after_s=self.retry_after_s)
         if client_gone(self.sock):
+            logger.warning("Stopped a request: the client closed the connection before its answer was ready")
             raise ClientGone(retry_after_s=self.retry_after_s)
 
     def before_query(self, execute, sql, params, many, context):

@@ -22,7 +22,7 @@ from django.http import HttpResponse
 from django.views.defaults import server_error as django_server_error
 
 from . import messages
-from .deadline import ClientGone, Deadline, Unavailable, request_started_at
+from .deadline import Deadline, Unavailable, request_started_at
 from .problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
 logger = logging.getLogger(__name__)
@@ -71,9 +71,6 @@ class OverloadMiddleware:
 
     def process_exception(self, request, exception):
         """Views' uncaught exceptions (DRF re-raises what its handler does not know)."""
-        if isinstance(exception, ClientGone):
-            logger.info("Stopped %s %s: the client closed the connection", request.method, request.path)
-            return unavailable_response(str(exception), retry_after_s=exception.wait)
         if isinstance(exception, Unavailable):
             return unavailable_response(str(exception.detail), retry_after_s=exception.wait)
         if isinstance(exception, DATABASE_DOWN):
