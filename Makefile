@@ -13,13 +13,14 @@ export CORRIDORS_FILE ?= $(abspath geodata/corridors.geojson)
 export DJANGO_SECRET_KEY ?= $(shell bash scripts/secret_key.sh)
 MANAGE := cd backend && ../$(PY) manage.py
 
-.PHONY: help setup system-deps python-deps web-deps db run test check lint bench worker demo
+.PHONY: help setup system-deps python-deps web-deps db run test check lint bench loadtest worker demo
 
 help:
 	@echo "make run    install what is missing, migrate, load boroughs and demo data, serve on :$(PORT)"
 	@echo "make test   run the whole test suite on real PostgreSQL + PostGIS"
 	@echo "make check  lint, migrations check, schema validation and tests (what CI runs)"
 	@echo "make bench  benchmarks; figures go to docs/BENCHMARKS.md"
+	@echo "make loadtest  the API under load beside this machine's floor (wrk, ~8 min); docs/BENCHMARKS.md"
 
 setup: system-deps python-deps web-deps db
 
@@ -59,6 +60,11 @@ test: setup
 
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Its own database (LOADTEST_DATABASE_NAME, default ebikeops_loadtest) with the demo data; only
+# 127.0.0.1; bounded durations (LOADTEST_SECONDS per wrk run, LOADTEST_BURST_LIMIT_S for the burst).
+loadtest: setup
+	$(PY) bench/loadtest.py $(ARGS)
 
 lint: python-deps
 	$(VENV)/bin/ruff check backend tests mobile_client_stub

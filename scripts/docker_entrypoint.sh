@@ -9,6 +9,5 @@ if [ "${LOAD_DEMO:-false}" = "true" ]; then
   python manage.py load_demo --users
   python manage.py compute_hotspots
 fi
-# Threaded workers, so long streamed exports are not cut by the worker timeout (see scripts/serve.sh).
-exec gunicorn config.wsgi --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" \
-  --worker-class gthread --threads "${GUNICORN_THREADS:-4}" --access-logfile -
+# Workers, threads, queue bounds and timeouts: backend/config/gunicorn.conf.py (docs/scaling.md).
+GUNICORN_BIND="0.0.0.0:${PORT:-8000}" exec gunicorn -c config/gunicorn.conf.py config.wsgi

@@ -17,6 +17,8 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+# `make loadtest` drives the server with wrk.
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 
 if ((${#need[@]})); then
   echo "Installing system packages: ${need[*]}"

@@ -1,5 +1,6 @@
 """gunicorn as shipped (backend/config/gunicorn.conf.py) in a child process, and a TCP proxy
-in front of PostgreSQL that the test can cut, for outages no other engineer's database sees."""
+in front of PostgreSQL that the test can cut, for outages no other engineer's database sees.
+(`make loadtest`, bench/loadtest.py, starts its servers and outages with these too.)"""
 
 import contextlib
 import os
@@ -20,10 +21,20 @@ REPO = Path(__file__).resolve().parents[2]
 class Gunicorn:
     """`gunicorn -c backend/config/gunicorn.conf.py config.wsgi` on a free port of 127.0.0.1."""
 
-    def __init__(self, *, database_url: str, workers: int = 1, threads: int = 2, **env: str):
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        workers: int = 1,
+        threads: int = 2,
+        app: str = "config.wsgi",
+        log: Path | None = None,
+        **env: str,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = REPO / "var" / f"gunicorn-test-{self.port}.log"
+        self.keep_log = log is not None
+        self.log = log or REPO / "var" / f"gunicorn-test-{self.port}.log"
         self.log.parent.mkdir(exist_ok=True)
         environment = {
             **os.environ,
@@ -41,7 +52,7 @@ class Gunicorn:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-                [str(gunicorn), "-c", "config/gunicorn.conf.py", "config.wsgi"],
+                [str(gunicorn), "-c", "config/gunicorn.conf.py", app],
                 cwd=REPO / "backend",
                 env=environment,
                 stdout=log,
@@ -70,7 +81,8 @@ class Gunicorn:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.log.unlink(missing_ok=True)
+        if not self.keep_log:
+            self.log.unlink(missing_ok=True)
 
 
 class DatabaseProxy:
