@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -308,6 +309,7 @@ def measure_burst(app, tokens: dict, items_per_device: int, limit_s: float) -> d
             api.close()
             queue.close()
 
+    log_from = app.log.stat().st_size
     stop_at = [float("inf")]
     workers = [threading.Thread(target=phone, args=(n, token)) for n, token in enumerate(devices)]
     for worker in workers:
@@ -332,6 +334,9 @@ def measure_burst(app, tokens: dict, items_per_device: int, limit_s: float) -> d
 
     present = Seizure.objects.filter(pk__in=ids_done).count()
     shutil.rmtree(folder, ignore_errors=True)
+    with app.log.open("rb") as log:
+        log.seek(log_from)
+        server_side = server_log_summary(log.read().decode(errors="replace"))
 
     admitted = [a for a in burst.answers if a.outcome not in ("503", "timeout", "transport error")]
     latencies = sorted(a.elapsed_s for a in admitted) or [0.0]
@@ -356,6 +361,7 @@ def measure_burst(app, tokens: dict, items_per_device: int, limit_s: float) -> d
         "stored": stored_later,
         "written_after_clients_stopped": stored_later - stored_when_clients_stopped,
         "acknowledged_missing": len(ids_done) - present,
+        **server_side,
     }
     say(
         f"  burst: {acknowledged:,} of {total:,} acknowledged in {clients_done_s:,.0f} s; outcomes {outcomes}; "
@@ -363,6 +369,22 @@ def measure_burst(app, tokens: dict, items_per_device: int, limit_s: float) -> d
         f"{result['written_after_clients_stopped']}"
     )
     return result
+
+
+SLOW = re.compile(r"Slow answer: (\w+) (\S+) (\d+) after ([\d.]+) s")
+
+
+def server_log_summary(text: str) -> dict:
+    """What the server says it did: requests shed, work stopped for clients that had gone,
+    and answers given later than the client's timeout after the request arrived (queue
+    included), from the app's log (core.middleware and core.deadline write these lines)."""
+    late = [float(m.group(4)) for m in SLOW.finditer(text) if m.group(3) != "503"]
+    return {
+        "server_shed": len(re.findall(r"^Shed ", text, re.M)),
+        "server_stopped_client_gone": text.count("the client closed the connection"),
+        "server_answered_after_timeout": sum(1 for s in late if s > CLIENT_TIMEOUT_S),
+        "server_slowest_answer_s": max(late, default=0.0),
+    }
 
 
 # --- outages ---------------------------------------------------------------------------
@@ -576,6 +598,8 @@ def report(results: dict) -> str:
         statuses = ", ".join(f"{n} x {status}" for status, n in sorted(row["statuses"].items()))
         if row["timeouts"]:
             statuses += f", {row['timeouts']} timed out"
+        if not row["requests"]:
+            statuses = f"none answered within the {row['seconds']:.0f} s run"
         lines.append(
             f"| {row['clients']} | {row['seizures_per_s']:,.0f} | {row['requests']:,} | {ms(row['p50_us'])} | "
             f"{ms(row['p95_us'])} | {ms(row['p99_us'])} | {statuses} |"
@@ -591,7 +615,11 @@ def report(results: dict) -> str:
         f"({b['items_per_s']:,.0f} seizures/s). Requests: {b['requests']:,} ({outcomes}). "
         f"Admitted requests (answered, not shed): {b['admitted']:,}, p50 {b['admitted_p50_s']:.2f} s, "
         f"p99 {b['admitted_p99_s']:.2f} s, slowest {b['admitted_max_s']:.2f} s; over the client's timeout: "
-        f"{b['admitted_over_timeout']}. Acknowledged but missing from the database: {b['acknowledged_missing']}; "
+        f"{b['admitted_over_timeout']}. The server's log: {b['server_shed']:,} shed, "
+        f"{b['server_stopped_client_gone']:,} stopped because the client had gone, "
+        f"{b['server_answered_after_timeout']:,} answered (not 503) later than {CLIENT_TIMEOUT_S:.0f} s after "
+        f"arriving (slowest {b['server_slowest_answer_s']:.1f} s). "
+        f"Acknowledged but missing from the database: {b['acknowledged_missing']}; "
         f"seizures written after the clients stopped: {b['written_after_clients_stopped']}.",
     ]
     o = results["outage"]

@@ -275,6 +275,8 @@ REPLICA_READ_PATHS = env_list(
 REQUEST_QUEUE_TIMEOUT_SECONDS = env_number("REQUEST_QUEUE_TIMEOUT_SECONDS", 3.0)
 # No query starts once a request is this old (a streamed export's rows are not limited).
 REQUEST_DEADLINE_SECONDS = env_number("REQUEST_DEADLINE_SECONDS", 25.0)
+# An answer this long after the request arrived is logged as slow (a warning).
+REQUEST_SLOW_SECONDS = env_number("REQUEST_SLOW_SECONDS", 5.0)
 # Retry-After of a shed request, and while the database does not answer.
 OVERLOAD_RETRY_AFTER_SECONDS = int(env_number("OVERLOAD_RETRY_AFTER_SECONDS", 2, int))
 DATABASE_DOWN_RETRY_AFTER_SECONDS = int(env_number("DATABASE_DOWN_RETRY_AFTER_SECONDS", 5, int))

@@ -67,7 +67,14 @@ class OverloadMiddleware:
         with contextlib.ExitStack() as stack:
             for alias in connections:
                 stack.enter_context(connections[alias].execute_wrapper(deadline.before_query))
-            return self.get_response(request)
+            response = self.get_response(request)
+        took = time.time() - deadline.started_at
+        if took > settings.REQUEST_SLOW_SECONDS:
+            # Counted from arrival, queue included: what the client waited (make loadtest reads these).
+            logger.warning(
+                "Slow answer: %s %s %s after %.2f s", request.method, request.path, response.status_code, took
+            )
+        return response
 
     def process_exception(self, request, exception):
         """Views' uncaught exceptions (DRF re-raises what its handler does not know)."""
