@@ -281,3 +281,8 @@ REQUEST_SLOW_SECONDS = env_number("REQUEST_SLOW_SECONDS", 5.0)
 OVERLOAD_RETRY_AFTER_SECONDS = int(env_number("OVERLOAD_RETRY_AFTER_SECONDS", 2, int))
 DATABASE_DOWN_RETRY_AFTER_SECONDS = int(env_number("DATABASE_DOWN_RETRY_AFTER_SECONDS", 5, int))
 MIDDLEWARE = ["ebikeops.core.middleware.OverloadMiddleware", *MIDDLEWARE]
+# Every operation in the OpenAPI schema says it may answer 503 with Retry-After.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "ebikeops.core.schema_hooks.add_unavailable_responses",
+]
