@@ -18,7 +18,8 @@ MANAGE := cd backend && ../$(PY) manage.py
 help:
 	@echo "make run    install what is missing, migrate, load boroughs and demo data, serve on :$(PORT)"
 	@echo "make test   run the whole test suite on real PostgreSQL + PostGIS"
-	@echo "make check  lint, migrations check, schema validation and tests (what CI runs)"
+	@echo "make check  lint (ruff, import layers), migrations check, schema validation and tests (what CI runs)"
+	@echo "make lint   ruff and the import-layer contract only"
 	@echo "make bench  benchmarks; figures go to docs/BENCHMARKS.md"
 	@echo "make loadtest  the API under load beside this machine's floor (wrk, ~8 min); docs/BENCHMARKS.md"
 
@@ -49,7 +50,7 @@ run: setup
 	$(MANAGE) migrate --no-input
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	@if [ -f "$(BOROUGHS_FILE)" ]; then $(MANAGE) load_boroughs "$(BOROUGHS_FILE)"; \
-	  else echo "BOROUGHS_FILE $(BOROUGHS_FILE) not found: running without borough boundaries (see README)"; fi
+	  else echo "BOROUGHS_FILE $(BOROUGHS_FILE) not found: running without borough boundaries (see docs/operating.md)"; fi
 	$(MANAGE) load_corridors "$(CORRIDORS_FILE)"
 	$(MANAGE) load_demo --users
 	$(MANAGE) compute_hotspots
@@ -66,11 +67,13 @@ bench: setup
 loadtest: setup
 	$(PY) bench/loadtest.py $(ARGS)
 
+# ruff (style, complexity, no function-local imports) and the one-way app layers (import-linter).
 lint: python-deps
-	$(VENV)/bin/ruff check backend tests mobile_client_stub
-	$(VENV)/bin/ruff format --check backend tests mobile_client_stub
+	$(VENV)/bin/ruff check backend tests mobile_client_stub bench
+	$(VENV)/bin/ruff format --check backend tests mobile_client_stub bench
+	PYTHONPATH=backend $(VENV)/bin/lint-imports
 
-check: setup
+check: setup lint
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	@bash scripts/run_tests.sh

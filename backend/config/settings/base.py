@@ -191,6 +191,8 @@ SYNC_MAX_BODY_BYTES = int(env_number("SYNC_MAX_BODY_BYTES", 2_000_000, int))
 IDEMPOTENCY_KEY_RETENTION_DAYS = env_number("IDEMPOTENCY_KEY_RETENTION_DAYS", 14.0)
 PHOTO_MAX_BYTES = int(env_number("PHOTO_MAX_BYTES", 8_000_000, int))
 PHOTO_MAX_PER_SEIZURE = int(env_number("PHOTO_MAX_PER_SEIZURE", 20, int))
+# A user may keep at most this many photos waiting for seizures that have not arrived yet.
+PHOTO_MAX_PENDING_PER_USER = int(env_number("PHOTO_MAX_PENDING_PER_USER", 200, int))
 # Photos whose seizure never arrives are purged after this many days (purge_sync_records).
 PHOTO_PENDING_RETENTION_DAYS = env_number("PHOTO_PENDING_RETENTION_DAYS", 30.0)
 
@@ -204,7 +206,7 @@ MAP_POINTS_MIN_ZOOM = int(env_number("MAP_POINTS_MIN_ZOOM", 12, int))
 MAP_MAX_POINTS = int(env_number("MAP_MAX_POINTS", 1000, int))
 
 # --- Hotspots (ebikeops.hotspots) ----------------------------------------------------------
-# Defaults of a hotspot run; every request may override them (see README, "Hotspots").
+# Defaults of a hotspot run; every request may override them (see docs/methods/hotspots.md).
 HOTSPOT_EPS_M = env_number("HOTSPOT_EPS_M", 100.0)  # DBSCAN radius, metres
 HOTSPOT_MIN_POINTS = int(env_number("HOTSPOT_MIN_POINTS", 5, int))  # seizures within eps_m for a core place
 HOTSPOT_WINDOW_DAYS = env_number("HOTSPOT_WINDOW_DAYS", 365.0)  # default data window, ending now

@@ -20,8 +20,9 @@ from rest_framework.views import APIView
 
 from ebikeops.areas.selectors import borough_by_name_or_code
 from ebikeops.core.models import Role
-from ebikeops.core.permissions import IsAnyRole, IsCommander, IsCommanderOrAnalyst, IsFieldRole, is_owner
+from ebikeops.core.permissions import IsAnyRole, IsCommander, IsCommanderOrAnalyst, IsFieldRole
 from ebikeops.operations.models import Operation
+from ebikeops.operations.policies import is_owner
 
 from .. import errors, selectors, services
 from ..models import FollowedSuggestion, Suggestion
