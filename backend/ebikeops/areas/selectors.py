@@ -1,12 +1,16 @@
 """Reads about areas: which borough a point is in, and whether it is in London at all."""
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Transform
 from django.contrib.gis.geos import Point
+from django.db import connection
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from ebikeops.core.spatial import metric
 
+from . import sql
 from .functions import SimplifyPreserveTopology
 from .models import Borough
 
@@ -18,6 +22,16 @@ def borough_for_point(point: Point) -> Borough | None:
     so the answer is deterministic.
     """
     return Borough.objects.filter(geom__covers=point).order_by("gss_code").first()
+
+
+def borough_ids_for_points(points: Sequence[Point]) -> list[int | None]:
+    """`borough_for_point` for many points (SRID 4326) at once: the covering borough's id
+    (or None) of each, in order. One query."""
+    if not points:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql.BOROUGH_IDS_FOR_POINTS, [[p.x for p in points], [p.y for p in points]])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def borough_subquery(point_ref: str = "point") -> Subquery:

@@ -5,7 +5,7 @@ or a dict from reporting, an import or a command): the type's FilterSet (attribu
 `bbox`, and `lon`/`lat`/`radius_m`. A bad parameter raises ValidationError (400, by field).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -70,6 +70,17 @@ def arrest_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Arrest]
 def operation_get(operation_id: UUID) -> Operation | None:
     """The operation with this id, or None."""
     return Operation.objects.filter(pk=operation_id).first()
+
+
+def operations_by_id(operation_ids: Iterable[UUID]) -> dict[UUID, Operation]:
+    """The operations with these ids that exist, by id. One query."""
+    return Operation.objects.in_bulk(set(operation_ids))
+
+
+def tombstones_of(*, record_type: str, record_ids: Iterable[UUID]) -> dict[UUID, Tombstone]:
+    """The tombstones of those of `record_ids` (of `record_type`) that were deleted, by id."""
+    found = Tombstone.objects.filter(record_type=record_type, record_id__in=set(record_ids))
+    return {tombstone.record_id: tombstone for tombstone in found}
 
 
 def tombstone_get(*, record_type: str, record_id: UUID) -> Tombstone | None:
