@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django_filters import FilterSet
 from django_filters.utils import translate_validation
@@ -20,15 +20,19 @@ from .filters import ArrestFilter, OperationFilter, SeizureFilter
 from .models import Arrest, Operation, Seizure, SeizurePhoto, Tombstone, VehicleType
 
 
-def _arrest_count() -> Subquery:
-    return Subquery(
-        Arrest.objects.filter(operation=OuterRef("pk"))
+def _count_of(model, **conditions) -> Coalesce:
+    """How many `model` rows belong to each operation (meeting `conditions`): a correlated
+    subquery on the operation foreign key's index. PostgreSQL evaluates it only for the rows
+    it returns (after ORDER BY and LIMIT, unless the order is by a count), and COUNT(*) of the
+    list drops it: a page costs its own rows, not every operation's seizures."""
+    counted = (
+        model.objects.filter(operation=OuterRef("pk"), **conditions)
         .order_by()
         .values("operation")
         .annotate(n=Count("pk"))
-        .values("n")[:1],
-        output_field=IntegerField(),
+        .values("n")[:1]
     )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def apply_filters(
@@ -47,12 +51,12 @@ def apply_filters(
 
 def operation_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Operation]:
     """Operations with their totals: seizure_count, one `<vehicle_type>_count` per vehicle
-    type, and arrest_count, all computed in the query (one grouped join, one subquery)."""
-    per_type = {f"{vt}_count": Count("seizures", filter=Q(seizures__vehicle_type=vt)) for vt in VehicleType.values}
+    type, and arrest_count, each computed in the query for the rows returned (`_count_of`)."""
+    per_type = {f"{vt}_count": _count_of(Seizure, vehicle_type=vt) for vt in VehicleType.values}
     queryset = (
         Operation.objects.select_related("borough", "lead_officer")
-        .annotate(seizure_count=Count("seizures"), **per_type, arrest_count=Coalesce(_arrest_count(), 0))
-        .order_by("-started_at", "id")  # Meta.ordering is not applied to GROUP BY queries
+        .annotate(seizure_count=_count_of(Seizure), **per_type, arrest_count=_count_of(Arrest))
+        .order_by("-started_at", "id")
     )
     return apply_filters(queryset, filterset=OperationFilter, geo_field="location", filters=filters)
 
