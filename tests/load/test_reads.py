@@ -1,8 +1,14 @@
 """Reads that do not scan every operation's seizures for every page."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
 
+from ebikeops.areas.selectors import borough_for_point
+from ebikeops.operations.api.serializers import SHAPES
+from ebikeops.operations.records import BY_PLURAL
+from tests import places
 from tests.factories import ArrestFactory, OperationFactory, SeizureFactory
 
 
@@ -36,3 +42,25 @@ def test_the_totals_are_those_of_each_operation(commander_client, boroughs):
     assert features[str(busy.pk)]["arrest_count"] == 2
     assert features[str(quiet.pk)]["seizure_count"] == 0
     assert features[str(quiet.pk)]["arrest_count"] == 0
+
+
+@pytest.mark.parametrize("path", ["/api/v1/seizures/?page_size=100", "/api/v1/arrests/", "/api/v1/operations/"])
+def test_a_list_page_reads_no_borough_boundary_and_sends_the_same_bytes(commander_client, boroughs, path):
+    operation = OperationFactory(borough=borough_for_point(places.EALING_BROADWAY))
+    for point in (places.EALING_BROADWAY, places.LEICESTER_SQUARE, places.SHEPHERDS_BUSH_GREEN):
+        SeizureFactory(operation=operation, point=point, borough=borough_for_point(point))
+        ArrestFactory(operation=operation, point=point, borough=borough_for_point(point))
+    with CaptureQueriesContext(connection) as queries:
+        response = commander_client.get(path)
+    assert response.status_code == 200
+    assert not any('"areas_borough"."geom"' in q["sql"] for q in queries.captured_queries)
+    # The same page from the boundary-reading queryset, through the same serializer and renderer.
+    kind = BY_PLURAL[path.split("/")[3]]
+    full = kind.model.objects.select_related("borough")  # boundaries and all
+    rows = [full.get(pk=feature["id"]) for feature in response.json()["features"]]
+    if kind.plural == "operations":
+        rows = [kind.selector().get(pk=row.pk) for row in rows]  # with their totals
+    serializer = SHAPES[kind.type].output_for(commander_client.user)
+    features = b'"features":' + JSONRenderer().render(serializer(rows, many=True).data["features"])
+    assert features in response.content, "the features' bytes differ from the serializer's"
+    assert {f["properties"]["borough"] for f in response.json()["features"]} >= {"Ealing"}
