@@ -25,7 +25,9 @@ class QueueTimedThreadWorker(ThreadWorker):
 
     def handle_request(self, req, conn):
         sent = any(name == HEADER for name, _ in req.headers)
-        if not (sent and req._peer_is_trusted_proxy()):
+        # gunicorn's own check of forwarded_allow_ips (private: without it, trust no one).
+        trusted = getattr(req, "_peer_is_trusted_proxy", lambda: False)
+        if not (sent and trusted()):
             req.headers = [(name, value) for name, value in req.headers if name != HEADER]
             req.headers.append((HEADER, f"t={getattr(conn, 'queued_at', time.time()):.6f}"))
         return super().handle_request(req, conn)
