@@ -83,7 +83,6 @@ def prepare(burst_devices: int) -> dict:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
     from ebikeops.areas.models import Borough
     from ebikeops.core.models import Role, User
@@ -110,7 +109,7 @@ def prepare(burst_devices: int) -> dict:
         account, _ = User.objects.get_or_create(
             username=username, defaults={"role": role, "team": "Ealing Town Centre Team"}
         )
-        return account, Token.objects.get_or_create(user=account)[0].key
+        return account, api_token(account)
 
     _, commander_token = user("loadtest-commander", Role.COMMANDER)
     officer, officer_token = user("loadtest-officer", Role.OFFICER)
@@ -136,6 +135,18 @@ def prepare(burst_devices: int) -> dict:
         "operations": {name: operation(name) for name in ("sync", "burst", "outage")},
         "seizures": Seizure.objects.count(),
     }
+
+
+def api_token(user) -> str:
+    """A token for `user` as the product issues them: hashed, expiring ones where
+    ebikeops.core.tokens exists (issued for the run), DRF's plain tokens before that."""
+    try:
+        from ebikeops.core.tokens import token_issue
+    except ImportError:
+        from rest_framework.authtoken.models import Token
+
+        return Token.objects.get_or_create(user=user)[0].key
+    return token_issue(user=user, ttl=timedelta(hours=2)).token
 
 
 def seizures_of(operation_id: str) -> int:
