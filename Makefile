@@ -14,7 +14,7 @@ export CORRIDORS_FILE ?= $(abspath geodata/corridors.geojson)
 export DJANGO_SECRET_KEY ?= $(shell bash scripts/secret_key.sh)
 MANAGE := cd backend && ../$(PY) manage.py
 
-.PHONY: help setup system-deps python-deps web-deps db run test check lint bench worker demo fuzz screenshots
+.PHONY: help setup system-deps python-deps web-deps db run test check lint bench worker demo fuzz screenshots loadtest
 
 help:
 	@echo "make run    install what is missing, migrate, load boroughs and demo data, serve on :$(PORT)"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench  benchmarks; figures go to docs/BENCHMARKS.md"
 	@echo "make fuzz   schemathesis against a live server, every role (docs/security.md)"
 	@echo "make screenshots  retake docs/map-*.png from a running server (URL, DEMO_PASSWORD)"
+	@echo "make loadtest  the API under load beside this machine's floor (wrk, ~8 min); docs/BENCHMARKS.md"
 
 setup: system-deps python-deps web-deps db
 
@@ -69,6 +70,10 @@ bench: setup
 # Schemathesis against gunicorn on a free loopback port, over its own database (docs/security.md).
 fuzz: setup
 	@bash scripts/fuzz.sh
+# Its own database (LOADTEST_DATABASE_NAME, default ebikeops_loadtest) with the demo data; only
+# 127.0.0.1; bounded durations (LOADTEST_SECONDS per wrk run, LOADTEST_BURST_LIMIT_S for the burst).
+loadtest: setup
+	$(PY) bench/loadtest.py $(ARGS)
 
 # ruff (style, complexity, no function-local imports) and the one-way app layers (import-linter).
 lint: python-deps

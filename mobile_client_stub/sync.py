@@ -27,8 +27,12 @@ SUCCESS = {"created", "updated", "duplicate", "unchanged"}
 
 @dataclass
 class Backoff:
-    """Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2**n)),
-    and never less than the server's Retry-After (plus jitter, so phones do not return in step)."""
+    """Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2**n)).
+
+    When the server says when to come back (Retry-After, on a 503 or 429), the wait is never
+    shorter than that, plus a jitter of up to half as long again: a shift's phones refused
+    together must not all return in the same second and be refused together again.
+    """
 
     base_s: float = 0.5
     cap_s: float = 30.0
@@ -38,10 +42,9 @@ class Backoff:
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         ceiling = min(self.cap_s, self.base_s * 2**attempt)
-        wait = self.rng.uniform(0, ceiling)
         if retry_after is not None:
-            return retry_after + self.rng.uniform(0, min(ceiling, max(retry_after, self.base_s)) / 2)
-        return wait
+            return retry_after + self.rng.uniform(0, retry_after / 2)
+        return self.rng.uniform(0, ceiling)
 
 
 @dataclass

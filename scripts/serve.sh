@@ -11,7 +11,5 @@ export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}"
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 echo "ebike-ops on http://127.0.0.1:${port}/ (map /map/, API docs /api/docs/)"
-# Threaded workers: the worker's heartbeat runs beside its request threads, so a long
-# streamed export is not cut by gunicorn's --timeout (a sync worker's would be, at 30 s).
-../.venv/bin/gunicorn config.wsgi --bind "${host}:${port}" --workers 2 --worker-class gthread --threads 4 \
-  --access-logfile -
+# Workers, threads, queue bounds and timeouts: backend/config/gunicorn.conf.py (docs/scaling.md).
+GUNICORN_BIND="${host}:${port}" ../.venv/bin/gunicorn -c config/gunicorn.conf.py config.wsgi

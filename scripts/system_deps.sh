@@ -21,6 +21,8 @@ fi
 # The officer client's kerbside session test drives a real terminal.
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+# `make loadtest` drives the server with wrk.
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 
 if ((${#need[@]})); then
   echo "Installing system packages: ${need[*]}"

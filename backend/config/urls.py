@@ -26,6 +26,9 @@ accounts = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
 
+# A database outage outside a view is still a 503 problem document (core.middleware).
+handler500 = "ebikeops.core.middleware.server_error"
+
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI with its script in a separate file (?script) and no inline <style>: passes the CSP.

@@ -393,3 +393,52 @@ BOROUGHS_LAND_FILE = Path(
 # and the shift length.
 MAP_SHIFT_STARTS = tuple(int(h) for h in env_list("MAP_SHIFT_STARTS", ["7", "15", "23"]))
 MAP_SHIFT_HOURS = int(env_number("MAP_SHIFT_HOURS", 8, int))
+# --- Under load: connections, overload, outages (ebikeops.core.middleware; docs/scaling.md) ---
+# Each gunicorn thread keeps one connection for DATABASE_CONN_MAX_AGE seconds (above); it is
+# checked before its first use in a request, so a connection the database dropped (restart,
+# failover, PgBouncer recycling) is replaced instead of failing that request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {})
+# An unreachable database fails a request in seconds (503 + Retry-After), not after the
+# operating system's TCP timeout of minutes.
+DATABASES["default"]["OPTIONS"]["connect_timeout"] = int(env_number("DATABASE_CONNECT_TIMEOUT", 3, int))
+# Behind PgBouncer in transaction mode, server-side cursors cannot outlive a transaction.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
+# A read replica for reads that tolerate lag (summaries, layers, exports, tiles): set
+# DATABASE_REPLICA_URL and ebikeops.core.db_router sends those reads there.
+if env_str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            env_str("DATABASE_REPLICA_URL"),
+            engine="django.contrib.gis.db.backends.postgis",
+            conn_max_age=int(env_number("DATABASE_CONN_MAX_AGE", 60, int)),
+        ),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": dict(DATABASES["default"]["OPTIONS"]),
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["ebikeops.core.db_router.ReplicaRouter"]
+    # Before django-axes, which wants to stay last.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "ebikeops.core.db_router.ReplicaReadsMiddleware"
+    )
+# Paths whose GET reads may come from the replica (prefixes).
+REPLICA_READ_PATHS = env_list(
+    "REPLICA_READ_PATHS", ["/api/v1/summaries/", "/api/v1/layers/", "/api/v1/exports/", "/tiles/"]
+)
+
+# A request that waited longer than this in the server's queue (X-Request-Start, set by the
+# proxy or gunicorn's worker) is answered 503 at once: its client is likely gone or about to
+# give up (the officer client waits 10 s), and the work would delay everyone behind it.
+REQUEST_QUEUE_TIMEOUT_SECONDS = env_number("REQUEST_QUEUE_TIMEOUT_SECONDS", 3.0)
+# No query starts once a request is this old (a streamed export's rows are not limited).
+REQUEST_DEADLINE_SECONDS = env_number("REQUEST_DEADLINE_SECONDS", 25.0)
+# An answer this long after the request arrived is logged as slow (a warning).
+REQUEST_SLOW_SECONDS = env_number("REQUEST_SLOW_SECONDS", 5.0)
+# Retry-After of a shed request, and while the database does not answer.
+OVERLOAD_RETRY_AFTER_SECONDS = int(env_number("OVERLOAD_RETRY_AFTER_SECONDS", 2, int))
+DATABASE_DOWN_RETRY_AFTER_SECONDS = int(env_number("DATABASE_DOWN_RETRY_AFTER_SECONDS", 5, int))
+MIDDLEWARE = ["ebikeops.core.middleware.OverloadMiddleware", *MIDDLEWARE]
+# Every operation in the OpenAPI schema says it may answer 503 with Retry-After.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].append("ebikeops.core.schema_hooks.add_unavailable_responses")

@@ -25,6 +25,16 @@ def borough_for_point(point: Point) -> Borough | None:
     return Borough.objects.filter(geom__covers=point).order_by("gss_code").first()
 
 
+def borough_ids_for_points(points: Sequence[Point]) -> list[int | None]:
+    """`borough_for_point` for many points (SRID 4326) at once: the covering borough's id
+    (or None) of each, in order. One query."""
+    if not points:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql.BOROUGH_IDS_FOR_POINTS, [[p.x for p in points], [p.y for p in points]])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def borough_subquery(point_ref: str = "point") -> Subquery:
     """A subquery giving the covering borough's id for each row's `point_ref` column."""
     return Subquery(Borough.objects.filter(geom__covers=OuterRef(point_ref)).order_by("gss_code").values("id")[:1])

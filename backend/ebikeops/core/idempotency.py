@@ -7,7 +7,7 @@ Times are aware datetimes; `now` is passed in by the caller (the server's clock)
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,6 +49,57 @@ def idempotency_lock(*, user: User, scope: str, key: str, wait: bool) -> bool:
         cursor.execute(statement, [_lock_id(user_id=user.pk, scope=scope, key=key)])
         row = cursor.fetchone()
     return True if wait else bool(row[0])
+
+
+def idempotency_locks(*, user: User, scope: str, keys: Iterable[str]) -> None:
+    """`idempotency_lock(wait=True)` for many keys in one round trip, taken in lock-id order
+    so that transactions wanting overlapping keys cannot deadlock on them. Held until the
+    current transaction ends; must run inside `transaction.atomic()`."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("idempotency_locks() needs a transaction to hold the locks for.")
+    ids = sorted({_lock_id(user_id=user.pk, scope=scope, key=key) for key in keys})
+    with connection.cursor() as cursor:
+        cursor.execute(sql.ADVISORY_XACT_LOCKS, [ids])
+
+
+def idempotency_keys_get(*, user: User, scope: str, keys: Iterable[str], now: datetime) -> dict[str, IdempotencyKey]:
+    """The unexpired stored answers among `keys`, by key. One query."""
+    found = IdempotencyKey.objects.filter(user=user, scope=scope, key__in=set(keys), expires_at__gt=now)
+    return {stored.key: stored for stored in found}
+
+
+def idempotency_keys_store(
+    *, user: User, scope: str, answers: Sequence[tuple[str, str, int, str]], now: datetime
+) -> None:
+    """`idempotency_key_store` for many (key, request fingerprint, status, body) at once, with
+    no headers: one INSERT ... ON CONFLICT that replaces expired answers under the same keys."""
+    expires_at = now + timedelta(days=settings.IDEMPOTENCY_KEY_RETENTION_DAYS)
+    IdempotencyKey.objects.bulk_create(
+        [
+            IdempotencyKey(
+                user=user,
+                scope=scope,
+                key=key,
+                fingerprint=request_fingerprint,
+                response_status=status,
+                response_body=body,
+                response_headers={},
+                created_at=now,
+                expires_at=expires_at,
+            )
+            for key, request_fingerprint, status, body in answers
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "scope", "key"],
+        update_fields=[
+            "fingerprint",
+            "response_status",
+            "response_body",
+            "response_headers",
+            "created_at",
+            "expires_at",
+        ],
+    )
 
 
 def idempotency_key_get(*, user: User, scope: str, key: str, now: datetime) -> IdempotencyKey | None:

@@ -9,3 +9,6 @@ either waits for the first (batch items) or is refused at once (HTTP Idempotency
 ADVISORY_XACT_LOCK = "SELECT pg_advisory_xact_lock(%s)"
 # Returns false at once when another transaction holds the lock.
 TRY_ADVISORY_XACT_LOCK = "SELECT pg_try_advisory_xact_lock(%s)"
+# Many locks, waiting for each, in the order given (callers sort the ids, so that two
+# transactions wanting overlapping sets always take them in the same order: no deadlock).
+ADVISORY_XACT_LOCKS = "SELECT count(pg_advisory_xact_lock(id)) FROM unnest(%s::bigint[]) AS id"

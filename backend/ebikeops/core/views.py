@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from psycopg.errors import UndefinedFunction
@@ -67,4 +68,6 @@ class HealthView(APIView):
 
     @staticmethod
     def unavailable(detail: str, **parts: str) -> Response:
-        return problem_response(status.HTTP_503_SERVICE_UNAVAILABLE, "Service unavailable", detail, **parts)
+        response = problem_response(status.HTTP_503_SERVICE_UNAVAILABLE, "Service unavailable", detail, **parts)
+        response["Retry-After"] = str(settings.DATABASE_DOWN_RETRY_AFTER_SECONDS)
+        return response

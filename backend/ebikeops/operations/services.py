@@ -10,8 +10,10 @@ HasDependants when an operation still has records.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.contrib.gis.geos import MultiPoint, Point
 from django.core.exceptions import ValidationError
@@ -19,15 +21,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, ProtectedError
 from django.utils import timezone
 
-from ebikeops.core.errors import Forbidden, HasDependants, VersionConflict
+from ebikeops.core.errors import Forbidden, Gone, HasDependants, VersionConflict
 from ebikeops.core.models import Source, User
 
 from . import errors
 from .models import Arrest, OffenceCategory, Operation, OperationStatus, RecordType, Seizure, Tombstone
 from .photos import photos_delete
 from .policies import can_change, can_delete
-from .tombstones import ensure_not_deleted, tombstone_create
-from .validation import check_accuracy, check_in_window, check_not_future, collect, locate_in_london
+from .selectors import tombstones_of
+from .tombstones import deleted_message, ensure_not_deleted, tombstone_create
+from .validation import BoroughsOf, check_accuracy, check_in_window, check_not_future, collect, locate_in_london
 
 
 def _prefixed(prefix: str, check: Callable[[], None]) -> Callable[[], None]:
@@ -267,9 +270,11 @@ def operation_delete(
 # --- Seizures -----------------------------------------------------------------------
 
 
-def _seizure_checks(seizure: Seizure, op: Operation, *, now: datetime) -> list[Callable[[], None]]:
+def _seizure_checks(
+    seizure: Seizure, op: Operation, *, now: datetime, boroughs: BoroughsOf | None = None
+) -> list[Callable[[], None]]:
     def point() -> None:
-        seizure.borough = locate_in_london(seizure.point, field="point")
+        seizure.borough = locate_in_london(seizure.point, field="point", boroughs=boroughs)
 
     return [
         point,
@@ -337,9 +342,11 @@ def seizure_delete(
 # --- Arrests ------------------------------------------------------------------------
 
 
-def _arrest_checks(arrest: Arrest, op: Operation, *, now: datetime) -> list[Callable[[], None]]:
+def _arrest_checks(
+    arrest: Arrest, op: Operation, *, now: datetime, boroughs: BoroughsOf | None = None
+) -> list[Callable[[], None]]:
     def point() -> None:
-        arrest.borough = locate_in_london(arrest.point, field="point")
+        arrest.borough = locate_in_london(arrest.point, field="point", boroughs=boroughs)
 
     def warrant() -> None:
         is_warrant = arrest.offence_category == OffenceCategory.WANTED_ON_WARRANT
@@ -407,3 +414,65 @@ def arrest_delete(
     """Delete an arrest, leaving a tombstone. Raises Forbidden unless `user` may delete,
     VersionConflict when stale."""
     return _delete(arrest, user=user, expected_version=expected_version, now=now)
+
+
+# --- Many seizures or arrests at once (sync batches) ----------------------------------
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """One seizure or arrest to create: its client-supplied id, its operation, its fields
+    (as for `seizure_create` / `arrest_create`)."""
+
+    id: UUID
+    operation: Operation
+    fields: Mapping[str, Any]
+
+
+CHECKS = {RecordType.SEIZURE: (Seizure, _seizure_checks), RecordType.ARREST: (Arrest, _arrest_checks)}
+
+
+def records_create_many(
+    *, record_type: str, user: User, rows: Sequence[NewRecord], now: datetime, source: str = Source.FIELD
+) -> list[Model | ValidationError | Gone]:
+    """Create many seizures or arrests (`record_type`) set-based: every row gets exactly the
+    checks `seizure_create` / `arrest_create` run, but each stage is one query for all rows
+    (ids already taken, tombstones, boroughs) and the valid rows are one INSERT.
+
+    Returns, per row and in order, the created record, or the ValidationError (field-keyed,
+    as the single services raise it) or Gone (the id was deleted) that refused it; a refused
+    row writes nothing and never stops the others. Call inside a transaction. An INSERT that
+    collides with a concurrent write of the same id raises IntegrityError: roll back and
+    create the rows one by one.
+    """
+    model, checks = CHECKS[record_type]
+    ids = [row.id for row in rows]
+    taken = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    deleted = tombstones_of(record_type=record_type, record_ids=ids)
+    boroughs = BoroughsOf([row.fields["point"] for row in rows])
+    outcomes: list[Model | ValidationError | Gone] = []
+    for row in rows:
+        if row.id in deleted:
+            outcomes.append(Gone(deleted_message(deleted[row.id])))
+            continue
+        record = model(
+            id=row.id, operation=row.operation, created_by=user, updated_by=user, source=source, **row.fields
+        )
+        try:
+            collect(
+                [
+                    *checks(record, row.operation, now=now, boroughs=boroughs),
+                    lambda row=row: _taken(row.id in taken),
+                ]
+            )
+        except ValidationError as exc:
+            outcomes.append(exc)
+            continue
+        outcomes.append(record)
+    model.objects.bulk_create([record for record in outcomes if isinstance(record, model)])
+    return outcomes
+
+
+def _taken(taken: bool) -> None:
+    if taken:
+        raise ValidationError({"id": errors.DUPLICATE_ID})

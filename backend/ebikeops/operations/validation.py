@@ -1,5 +1,6 @@
 """Domain checks shared by the services. Each raises a field-keyed ValidationError."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -7,18 +8,39 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 
 from ebikeops.areas.models import Borough
-from ebikeops.areas.selectors import borough_for_point, boroughs_loaded, point_in_london_bbox
+from ebikeops.areas.selectors import (
+    borough_for_point,
+    borough_ids_for_points,
+    boroughs_loaded,
+    point_in_london_bbox,
+)
 
 from . import errors
 
 
-def locate_in_london(point: Point, *, field: str) -> Borough | None:
+class BoroughsOf:
+    """The boroughs covering many points, looked up together (two queries), so a batch of
+    records is placed without one query per record. Call with a point of the batch."""
+
+    def __init__(self, points: Sequence[Point]):
+        self.loaded = boroughs_loaded()
+        ids = borough_ids_for_points(points) if self.loaded else [None] * len(points)
+        found = Borough.objects.defer("geom").in_bulk({i for i in ids if i is not None})
+        self._by_point = {(p.x, p.y): found.get(i) for p, i in zip(points, ids, strict=True)}
+
+    def __call__(self, point: Point) -> Borough | None:
+        return self._by_point[(point.x, point.y)]
+
+
+def locate_in_london(point: Point, *, field: str, boroughs: BoroughsOf | None = None) -> Borough | None:
     """Return the borough covering `point` (SRID 4326). Raise if the point is outside
-    Greater London, naming swapped coordinates when that is the likely mistake."""
+    Greater London, naming swapped coordinates when that is the likely mistake. `boroughs`:
+    the batch's boroughs looked up beforehand (else one query, two before boundaries load)."""
     inside = point_in_london_bbox(point)
     borough = None
-    if inside and boroughs_loaded():
-        borough = borough_for_point(point)
+    loaded = boroughs.loaded if boroughs is not None else inside and boroughs_loaded()
+    if inside and loaded:
+        borough = boroughs(point) if boroughs is not None else borough_for_point(point)
         inside = borough is not None
     if inside:
         return borough

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 from uuid import UUID
 
@@ -21,13 +22,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 
 from ebikeops.core.errors import Forbidden, Gone, HasDependants, VersionConflict
-from ebikeops.core.idempotency import canonical_json, idempotency_key_get, idempotency_key_store, idempotency_lock
+from ebikeops.core.idempotency import (
+    canonical_json,
+    idempotency_key_get,
+    idempotency_key_store,
+    idempotency_keys_get,
+    idempotency_keys_store,
+    idempotency_lock,
+    idempotency_locks,
+)
 from ebikeops.core.models import IdempotencyScope, User
 from ebikeops.operations import errors as record_errors
 from ebikeops.operations import policies
 from ebikeops.operations.models import RecordType, Tombstone
 from ebikeops.operations.records import KINDS
-from ebikeops.operations.selectors import operation_get, tombstone_get
+from ebikeops.operations.selectors import operation_get, operations_by_id, tombstone_get, tombstones_of
+from ebikeops.operations.services import NewRecord, records_create_many
 from ebikeops.operations.tombstones import deleted_message
 from ebikeops.operations.validation import check_not_future
 
@@ -120,10 +130,137 @@ def apply_order(item: SyncItem) -> tuple[int, int]:
     return APPLY_GROUPS[(item.record_type, item.op)], item.index
 
 
+CHILD_CREATES = APPLY_GROUPS[(RecordType.SEIZURE, CREATE)]  # seizures and arrests created
+
+
 def sync_batch_apply(*, user: User, items: Sequence[SyncItem], now: datetime) -> dict[int, ItemResult]:
-    """Apply a batch in `apply_order`, each item in its own transaction, so one bad item
-    never undoes or blocks another. Returns each item's result by its index."""
-    return {item.index: sync_item_apply(user=user, item=item, now=now) for item in sorted(items, key=apply_order)}
+    """Apply a batch in `apply_order` and return each item's result by its index.
+
+    The seizures and arrests it creates (most of what a device sends) are applied together,
+    one query per stage for all of them (`_creates_together`); every other item is applied
+    in its own transaction (`sync_item_apply`). Either way one bad item never undoes or
+    blocks another, and each item's answer is the one `sync_item_apply` would give.
+    """
+    results: dict[int, ItemResult] = {}
+    for group, members in groupby(sorted(items, key=apply_order), key=lambda item: apply_order(item)[0]):
+        batch = list(members)
+        if group == CHILD_CREATES and len(batch) > 1:
+            together = _creates_together(user=user, items=batch, now=now)
+            if together is not None:
+                results.update(together)
+                continue
+        results.update({item.index: sync_item_apply(user=user, item=item, now=now) for item in batch})
+    return results
+
+
+def _recorded_in_future(item: SyncItem, now: datetime) -> ItemResult | None:
+    try:
+        check_not_future(item.recorded_at, now=now, field="recorded_at")
+    except ValidationError as exc:
+        return ItemResult(
+            REJECTED, reason=REASON_INVALID, detail="recorded_at is in the future.", errors=exc.message_dict
+        )
+    return None
+
+
+def _creates_together(*, user: User, items: Sequence[SyncItem], now: datetime) -> dict[int, ItemResult] | None:
+    """Create many seizures and arrests set-based, answering each as `sync_item_apply` would.
+
+    In one transaction: the advisory locks of every item's key (one query, in a fixed order,
+    so concurrent copies of the same items wait for this batch and then replay its answers),
+    then one query per stage for all items (tombstones, stored answers, existing records,
+    operations, and `records_create_many`'s checks and INSERT), then every answer stored in
+    one INSERT. An item refused at any stage writes nothing and never stops the others.
+
+    Returns None, having written nothing, when the items must go one by one instead: the same
+    record twice in the batch (the second answers after the first), or an INSERT colliding
+    with a concurrent write of the same id.
+    """
+    if len({(item.record_type, item.record_id) for item in items}) < len(items):
+        return None
+    results: dict[int, ItemResult] = {}
+    ready = []
+    for item in items:
+        refused = _recorded_in_future(item, now)
+        if refused is None:
+            ready.append(item)
+        else:
+            results[item.index] = refused
+    try:
+        with transaction.atomic():
+            idempotency_locks(user=user, scope=IdempotencyScope.SYNC, keys=[item.key for item in ready])
+            results.update(_creates_locked(user=user, items=ready, now=now))
+    except IntegrityError:
+        return None
+    return results
+
+
+def _creates_locked(*, user: User, items: Sequence[SyncItem], now: datetime) -> dict[int, ItemResult]:
+    """The stages of `_creates_together`, under the items' locks."""
+    results, waiting = _answered_already(user=user, items=items, now=now)
+    refused, to_create = _with_operations(waiting)
+    results.update(refused)
+    answers = []
+    for record_type, pairs in to_create.items():
+        outcomes = records_create_many(record_type=record_type, user=user, rows=[row for _, row in pairs], now=now)
+        for (item, _), outcome in zip(pairs, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                results[item.index] = _refused(item, outcome)
+                continue
+            results[item.index] = result = ItemResult(CREATED, version=outcome.version)
+            answers.append((item.key, item.fingerprint, 200, canonical_json(result.stored())))
+    if answers:
+        idempotency_keys_store(user=user, scope=IdempotencyScope.SYNC, answers=answers, now=now)
+    return results
+
+
+def _answered_already(
+    *, user: User, items: Sequence[SyncItem], now: datetime
+) -> tuple[dict[int, ItemResult], list[SyncItem]]:
+    """Items whose answer is known before anything is written (deleted, a replay, an id
+    already stored), and the others, still to create. One query per stage and type."""
+    stored = idempotency_keys_get(user=user, scope=IdempotencyScope.SYNC, keys=[item.key for item in items], now=now)
+    deleted, existing = {}, {}
+    for record_type in {item.record_type for item in items}:
+        ids = [item.record_id for item in items if item.record_type == record_type]
+        deleted[record_type] = tombstones_of(record_type=record_type, record_ids=ids)
+        existing[record_type] = KINDS[record_type].model.objects.in_bulk(ids)
+    results: dict[int, ItemResult] = {}
+    waiting: list[SyncItem] = []
+    for item in items:
+        tombstone = deleted[item.record_type].get(item.record_id)
+        answer = stored.get(item.key)
+        record = existing[item.record_type].get(item.record_id)
+        if tombstone is not None:
+            results[item.index] = _deleted(tombstone)
+        elif answer is not None and answer.fingerprint == item.fingerprint:
+            results[item.index] = ItemResult.from_stored(json.loads(answer.response_body))
+        elif record is not None:
+            results[item.index] = _exists(item, record)
+        else:
+            waiting.append(item)
+    return results, waiting
+
+
+def _with_operations(
+    items: Sequence[SyncItem],
+) -> tuple[dict[int, ItemResult], dict[str, list[tuple[SyncItem, NewRecord]]]]:
+    """The records to create, by type, each with its operation; and the refusals of items
+    whose operation the server does not hold. One query (two when some are missing)."""
+    operations = operations_by_id(item.data["operation"] for item in items)
+    unknown = {item.data["operation"] for item in items} - set(operations)
+    operations_deleted = tombstones_of(record_type=RecordType.OPERATION, record_ids=unknown) if unknown else {}
+    refused: dict[int, ItemResult] = {}
+    to_create: dict[str, list[tuple[SyncItem, NewRecord]]] = {}
+    for item in items:
+        fields = dict(item.data)
+        operation_id = fields.pop("operation")
+        if operation_id in unknown:
+            refused[item.index] = _operation_missing(operation_id, deleted=operation_id in operations_deleted)
+            continue
+        row = NewRecord(id=item.record_id, operation=operations[operation_id], fields=fields)
+        to_create.setdefault(item.record_type, []).append((item, row))
+    return refused, to_create
 
 
 def sync_item_apply(*, user: User, item: SyncItem, now: datetime) -> ItemResult:
@@ -134,12 +271,9 @@ def sync_item_apply(*, user: User, item: SyncItem, now: datetime) -> ItemResult:
     "deleted". Items are serialised per key with an advisory lock, so two concurrent
     copies of the same item cannot both apply.
     """
-    try:
-        check_not_future(item.recorded_at, now=now, field="recorded_at")
-    except ValidationError as exc:
-        return ItemResult(
-            REJECTED, reason=REASON_INVALID, detail="recorded_at is in the future.", errors=exc.message_dict
-        )
+    refused = _recorded_in_future(item, now)
+    if refused is not None:
+        return refused
     for _attempt in range(2):
         try:
             return _apply_in_transaction(user=user, item=item, now=now)
@@ -231,9 +365,10 @@ def _existing(item: SyncItem) -> Model | None:
     return KINDS[item.record_type].model.objects.filter(pk=item.record_id).first()
 
 
-def _operation_missing(operation_id: UUID) -> ItemResult:
-    """A seizure or arrest names an operation the server does not hold (yet, or any more)."""
-    if tombstone_get(record_type=RecordType.OPERATION, record_id=operation_id) is not None:
+def _operation_missing(operation_id: UUID, *, deleted: bool) -> ItemResult:
+    """A seizure or arrest names an operation the server does not hold (yet, or any more:
+    `deleted`)."""
+    if deleted:
         message = errors.OPERATION_DELETED.format(id=operation_id)
         return ItemResult(
             REJECTED, reason=REASON_OPERATION_DELETED, detail=message, errors={"data.operation": [message]}
@@ -244,26 +379,31 @@ def _operation_missing(operation_id: UUID) -> ItemResult:
     )
 
 
+def _exists(item: SyncItem, existing: Model) -> ItemResult:
+    """A create of an id already stored: a duplicate when it holds the same values, else a
+    conflict carrying the record as it is."""
+    if _matches(existing, item.data):
+        return ItemResult(DUPLICATE, version=existing.version, detail=DETAIL_DUPLICATE.format(type=item.record_type))
+    return ItemResult(
+        CONFLICT,
+        reason=REASON_ID_EXISTS,
+        version=existing.version,
+        current=existing,
+        detail=errors.RECORD_EXISTS_DIFFERENT.format(type=item.record_type, version=existing.version),
+    )
+
+
 def _apply_create(*, user: User, item: SyncItem, now: datetime) -> ItemResult:
     existing = _existing(item)
     if existing is not None:
-        if _matches(existing, item.data):
-            return ItemResult(
-                DUPLICATE, version=existing.version, detail=DETAIL_DUPLICATE.format(type=item.record_type)
-            )
-        return ItemResult(
-            CONFLICT,
-            reason=REASON_ID_EXISTS,
-            version=existing.version,
-            current=existing,
-            detail=errors.RECORD_EXISTS_DIFFERENT.format(type=item.record_type, version=existing.version),
-        )
+        return _exists(item, existing)
     data = dict(item.data)
     if item.record_type != RecordType.OPERATION:
         operation_id = data.pop("operation")
         data["operation"] = operation_get(operation_id)
         if data["operation"] is None:
-            return _operation_missing(operation_id)
+            deleted = tombstone_get(record_type=RecordType.OPERATION, record_id=operation_id) is not None
+            return _operation_missing(operation_id, deleted=deleted)
     record = KINDS[item.record_type].create(user=user, id=item.record_id, now=now, **data)
     return ItemResult(CREATED, version=record.version)
 

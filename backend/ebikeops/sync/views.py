@@ -9,8 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from ebikeops.core.errors import PayloadTooLarge
@@ -52,13 +53,42 @@ def _rejected(errors_by_field: dict[str, list[str]]) -> ItemResult:
     )
 
 
-def parse_item(index: int, raw: Any) -> SyncItem | ItemResult:
+NO_DATA = ErrorDetail("No data provided", code="null")
+
+
+class ItemParser:
+    """Parses the items of one batch with one instance of each input serializer: building a
+    serializer copies all its fields, which per item cost more than checking the item."""
+
+    def __init__(self):
+        self.envelope = SyncItemInput()
+        self.inputs: dict[tuple[str, str], Any] = {}
+
+    def check(self, serializer, value: Any, prefix: str = "") -> tuple[Any, dict[str, list[str]] | None]:
+        """(validated data, None), or (None, errors keyed by field path) as `is_valid()`
+        and `errors` would give them."""
+        try:
+            return serializer.run_validation(value), None
+        except ValidationError as exc:
+            detail = exc.detail
+            if isinstance(detail, list) and len(detail) == 1 and getattr(detail[0], "code", None) == "null":
+                detail = {api_settings.NON_FIELD_ERRORS_KEY: [NO_DATA]}  # as Serializer.errors words it
+            return None, flatten_errors(detail, prefix)
+
+    def input_for(self, record_type: str, op: str):
+        if (record_type, op) not in self.inputs:
+            inputs = CREATE_INPUTS if op == CREATE else UPDATE_INPUTS
+            self.inputs[record_type, op] = inputs[record_type](partial=op == UPDATE)
+        return self.inputs[record_type, op]
+
+
+def parse_item(index: int, raw: Any, parser: ItemParser | None = None) -> SyncItem | ItemResult:
     """A SyncItem ready to apply, or the rejection of a malformed item (errors keyed by
     field path inside the item: `data.point`, `base_version`)."""
-    envelope = SyncItemInput(data=raw)
-    if not envelope.is_valid():
-        return _rejected(flatten_errors(envelope.errors))
-    attrs = envelope.validated_data
+    parser = parser or ItemParser()
+    attrs, problems = parser.check(parser.envelope, raw)
+    if problems is not None:
+        return _rejected(problems)
     record_type, op = attrs["type"], attrs["op"]
     data: dict[str, Any] = {}
     if op != DELETE:
@@ -66,11 +96,10 @@ def parse_item(index: int, raw: Any) -> SyncItem | ItemResult:
         if record_type == RecordType.OPERATION and {"seizures", "arrests"} & set(raw_data):
             nested = sorted({"seizures", "arrests"} & set(raw_data))
             return _rejected({f"data.{name}": [errors.NESTED_NOT_IN_SYNC] for name in nested})
-        inputs = CREATE_INPUTS if op == CREATE else UPDATE_INPUTS
-        form = inputs[record_type](data=raw_data, partial=op == UPDATE)
-        if not form.is_valid():
-            return _rejected(flatten_errors(form.errors, "data"))
-        data = dict(form.validated_data)
+        validated, problems = parser.check(parser.input_for(record_type, op), raw_data, "data")
+        if problems is not None:
+            return _rejected(problems)
+        data = dict(validated)
         given_id = data.pop("id", None)
         if given_id is not None and given_id != attrs["id"]:
             return _rejected({"data.id": [errors.DATA_ID_MISMATCH]})
@@ -140,8 +169,9 @@ class SyncView(APIView):
         now = timezone.now()
         results: dict[int, ItemResult] = {}
         parsed: dict[int, SyncItem] = {}
+        parser = ItemParser()
         for index, raw in enumerate(raw_items):
-            outcome = parse_item(index, raw)
+            outcome = parse_item(index, raw, parser)
             if isinstance(outcome, SyncItem):
                 parsed[index] = outcome
             else:
