@@ -3,7 +3,7 @@
 import random
 
 from mobile_client_stub.api import Api
-from mobile_client_stub.queue import DONE, Queue
+from mobile_client_stub.queue import SENT, Queue
 from mobile_client_stub.sync import Backoff, Syncer
 from tests.factories import token_of
 
@@ -47,5 +47,5 @@ def test_the_client_waits_retry_after_then_syncs_everything(
         api.close()
     assert report.gave_up is None
     assert len(slept) == 1 and float(retry_after) <= slept[0] <= 1.5 * float(retry_after)
-    assert [row["state"] for row in queue.items()] == [DONE] * 3
+    assert [row["state"] for row in queue.items()] == [SENT] * 3
     assert operation.seizures.count() == 3
