@@ -11,6 +11,7 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ebikeops
 export BOROUGHS_FILE ?= $(abspath ../shared/geodata/london_boroughs.geojson)
 export BOROUGHS_LAND_FILE ?= $(abspath ../shared/geodata/london_boroughs_excluding_mhw.geojson)
 export CORRIDORS_FILE ?= $(abspath geodata/corridors.geojson)
+export TFL_STOPS_DIR ?= $(abspath ../shared/realdata/tfl)
 export DJANGO_SECRET_KEY ?= $(shell bash scripts/secret_key.sh)
 MANAGE := cd backend && ../$(PY) manage.py
 
@@ -57,6 +58,8 @@ run: setup
 	@if [ -f "$(BOROUGHS_FILE)" ] && [ -f "$(BOROUGHS_LAND_FILE)" ]; then $(MANAGE) load_river --tidal "$(BOROUGHS_FILE)" --land "$(BOROUGHS_LAND_FILE)"; \
 	  else echo "BOROUGHS_LAND_FILE $(BOROUGHS_LAND_FILE) not found: the map draws no river (see docs/map.md)"; fi
 	$(MANAGE) load_corridors "$(CORRIDORS_FILE)"
+	@if [ -d "$(TFL_STOPS_DIR)" ]; then $(MANAGE) load_named_stops; \
+	  else echo "TFL_STOPS_DIR $(TFL_STOPS_DIR) not found: stops are named by corridor and borough"; fi
 	$(MANAGE) load_demo --users
 	$(MANAGE) compute_hotspots
 	@bash scripts/serve.sh $(HOST) $(PORT)

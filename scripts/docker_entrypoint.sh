@@ -9,6 +9,7 @@ if [ "$step" = "setup" ] || [ "$step" = "all" ]; then
   python manage.py migrate --no-input
   if [ -f "${BOROUGHS_FILE:-}" ]; then python manage.py load_boroughs "$BOROUGHS_FILE"; fi
   python manage.py load_corridors "${CORRIDORS_FILE:-/app/geodata/corridors.geojson}"
+  if [ -d "${TFL_STOPS_DIR:-}" ]; then python manage.py load_named_stops; fi
   if [ "${LOAD_DEMO:-false}" = "true" ]; then
     python manage.py load_demo --users
     python manage.py compute_hotspots

@@ -1,5 +1,5 @@
 """How deployment suggestions are made (docs/methods/suggestions.md explains it in words;
-docs/methods/suggestions-notes.md says what changed and why). Each step lives in its module:
+docs/methods/suggestions.md, "The method as of issue 18", says what changed and why). Each step lives in its module:
 
 1. Stop points on corridors (`candidates`): demand along each corridor (PostGIS kernel
    density of recency-weighted events), one stop point at each local maximum.
