@@ -56,7 +56,7 @@ MESSAGES: dict[str, Callable[[Args], str]] = {
     ),
     "min_value": lambda a: MinValueValidator.message % {"limit_value": 0},
     "outside": lambda a: rules.POINT_OUTSIDE_LONDON,
-    "swapped": lambda a: rules.POINT_SWAPPED.format(lat=a.num, lon=a.num2),
+    "swapped": lambda a: rules.POINT_SWAPPED.format(x=a.num, y=a.num2),
     "too_poor": lambda a: rules.ACCURACY_TOO_POOR.format(value=a.num, limit=settings.MAX_GPS_ACCURACY_M),
     "future": lambda a: rules.IN_FUTURE.format(seconds=settings.CLOCK_SKEW_SECONDS),
     "outside_window": _outside_window,

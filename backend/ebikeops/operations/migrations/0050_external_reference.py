@@ -16,32 +16,32 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='arrest',
             name='external_ref',
-            field=models.CharField(blank=True, help_text="the record's reference in that system", max_length=128),
+            field=models.CharField(blank=True, default='', db_default='', help_text="the record's reference in that system", max_length=128),
         ),
         migrations.AddField(
             model_name='arrest',
             name='source_system',
-            field=models.CharField(blank=True, help_text='system an imported record came from', max_length=64),
+            field=models.CharField(blank=True, default='', db_default='', help_text='system an imported record came from', max_length=64),
         ),
         migrations.AddField(
             model_name='operation',
             name='external_ref',
-            field=models.CharField(blank=True, help_text="the record's reference in that system", max_length=128),
+            field=models.CharField(blank=True, default='', db_default='', help_text="the record's reference in that system", max_length=128),
         ),
         migrations.AddField(
             model_name='operation',
             name='source_system',
-            field=models.CharField(blank=True, help_text='system an imported record came from', max_length=64),
+            field=models.CharField(blank=True, default='', db_default='', help_text='system an imported record came from', max_length=64),
         ),
         migrations.AddField(
             model_name='seizure',
             name='external_ref',
-            field=models.CharField(blank=True, help_text="the record's reference in that system", max_length=128),
+            field=models.CharField(blank=True, default='', db_default='', help_text="the record's reference in that system", max_length=128),
         ),
         migrations.AddField(
             model_name='seizure',
             name='source_system',
-            field=models.CharField(blank=True, help_text='system an imported record came from', max_length=64),
+            field=models.CharField(blank=True, default='', db_default='', help_text='system an imported record came from', max_length=64),
         ),
         migrations.AddConstraint(
             model_name='arrest',
