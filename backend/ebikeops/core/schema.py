@@ -92,6 +92,12 @@ def _error_codes(path: str, method: str, operation: dict) -> list[str]:
     return codes
 
 
+URI_TOO_LONG = {
+    "description": "URI too long: the server (gunicorn) refuses a request line over 4094 bytes, as HTML",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
 def document_error_responses(result: dict, generator, request, public) -> dict:
     """drf-spectacular postprocessing hook: every operation lists the problem-details errors it
     can answer (400/401/403/404/409/410/412/413/415/428/429), as `application/problem+json`
@@ -105,6 +111,9 @@ def document_error_responses(result: dict, generator, request, public) -> dict:
             responses = operation.setdefault("responses", {})
             for code in _error_codes(path, method, operation):
                 responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code], "content": problem})
+            # gunicorn refuses a request line over 4094 bytes before Django sees it, with its own
+            # HTML page: any operation can answer that.
+            responses.setdefault("414", URI_TOO_LONG)
             for code, response in responses.items():
                 # Errors a view documented by description only are problem details too.
                 if code.isdigit() and int(code) >= 400 and "content" not in response:

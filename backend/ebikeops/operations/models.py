@@ -95,8 +95,12 @@ class Operation(TrackedModel):
     officer_count = models.PositiveSmallIntegerField(null=True, blank=True)
     borough = models.ForeignKey(Borough, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(blank=True)
-    source_system = models.CharField(max_length=64, blank=True, default="", db_default="", help_text="system an imported record came from")
-    external_ref = models.CharField(max_length=128, blank=True, default="", db_default="", help_text="the record's reference in that system")
+    source_system = models.CharField(
+        max_length=64, blank=True, default="", db_default="", help_text="system an imported record came from"
+    )
+    external_ref = models.CharField(
+        max_length=128, blank=True, default="", db_default="", help_text="the record's reference in that system"
+    )
 
     class Meta:
         ordering = ["-started_at", "id"]
@@ -144,8 +148,12 @@ class Seizure(TrackedModel):
     disposition = models.CharField(max_length=20, choices=Disposition.choices, default=Disposition.HELD)
     borough = models.ForeignKey(Borough, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(blank=True)
-    source_system = models.CharField(max_length=64, blank=True, default="", db_default="", help_text="system an imported record came from")
-    external_ref = models.CharField(max_length=128, blank=True, default="", db_default="", help_text="the record's reference in that system")
+    source_system = models.CharField(
+        max_length=64, blank=True, default="", db_default="", help_text="system an imported record came from"
+    )
+    external_ref = models.CharField(
+        max_length=128, blank=True, default="", db_default="", help_text="the record's reference in that system"
+    )
 
     class Meta:
         ordering = ["-seized_at", "id"]
@@ -186,8 +194,12 @@ class Arrest(TrackedModel):
     )
     borough = models.ForeignKey(Borough, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(blank=True)
-    source_system = models.CharField(max_length=64, blank=True, default="", db_default="", help_text="system an imported record came from")
-    external_ref = models.CharField(max_length=128, blank=True, default="", db_default="", help_text="the record's reference in that system")
+    source_system = models.CharField(
+        max_length=64, blank=True, default="", db_default="", help_text="system an imported record came from"
+    )
+    external_ref = models.CharField(
+        max_length=128, blank=True, default="", db_default="", help_text="the record's reference in that system"
+    )
 
     class Meta:
         ordering = ["-arrested_at", "id"]

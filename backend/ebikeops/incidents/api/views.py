@@ -3,7 +3,6 @@ Every role may read them (they are published data); nothing here writes."""
 
 import json
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ebikeops.core.permissions import IsAnyRole
+from ebikeops.core.renderers import GEOJSON, GEOJSON_RENDERERS, geojson_response
 
 from .. import selectors
 from . import serializers as s
@@ -55,22 +55,24 @@ class IncidentLayerApi(APIView):
     type (police.uk snaps many crimes to one point), most incidents first."""
 
     permission_classes = [IsAnyRole]
+    renderer_classes = GEOJSON_RENDERERS
 
     @extend_schema(
         parameters=FILTERS,
         responses={
-            200: OpenApiResponse(
+            (200, media_type): OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 description="FeatureCollection; properties: count, crime_types {type: count}; "
                 "`truncated` is true when more points matched than the layer holds",
             )
+            for media_type in (GEOJSON, "application/json")
         },
     )
     def get(self, request):
         features, truncated = _selected(selectors.incident_layer, filters=_filters(request))
         head = json.dumps({"type": "FeatureCollection", "truncated": truncated, "attribution": ATTRIBUTION})
         body = head[:-1] + ', "features": [' + ",".join(features) + "]}"
-        return HttpResponse(body, content_type="application/geo+json")
+        return geojson_response(request, body)
 
 
 class IncidentSummaryApi(APIView):
