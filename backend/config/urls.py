@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("ebikeops.planning.api.urls")),
     path("hotspots/", include("ebikeops.hotspots.api.urls")),
     path("", include("ebikeops.reporting.urls")),
+    path("", include("ebikeops.audit.api.urls")),
 ]
 
 urlpatterns = [

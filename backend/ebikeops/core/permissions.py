@@ -7,7 +7,7 @@ analyst   reads; sensitive fields are removed by the serializer chosen for the r
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .models import Role
+from .models import OPERATIONAL_ROLES, Role
 
 
 def _role(request) -> str | None:
@@ -18,10 +18,10 @@ def _role(request) -> str | None:
 
 
 class IsAnyRole(BasePermission):
-    """Any authenticated user with a role; read-only endpoints."""
+    """Any authenticated user with an operational role (not auditors); read-only endpoints."""
 
     def has_permission(self, request, view) -> bool:
-        return _role(request) in Role.values
+        return _role(request) in OPERATIONAL_ROLES
 
 
 class IsCommander(BasePermission):
@@ -55,7 +55,7 @@ class FieldRecordPermission(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         role = _role(request)
-        if role is None:
+        if role not in OPERATIONAL_ROLES:
             return False
         if request.method in SAFE_METHODS:
             return True

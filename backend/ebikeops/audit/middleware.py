@@ -1,0 +1,174 @@
+"""One audit event for every read of data, whoever reads it, however (API token, the map's
+session, vector tiles, admin pages); the request id in and out (`X-Request-ID`).
+
+Reads are recorded after the view has answered, once per request (never per feature), with
+the endpoint, the query (filters, URL arguments such as a tile's z/x/y), the records a
+detail URL names and the number of records returned. A view adds what the response does not
+show with `audit_note`. Writes are recorded by the services, inside their transactions.
+
+If the event cannot be written, the data is not handed over (503): no unlogged reads.
+"""
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from .context import PURPOSE_HEADER, REQUEST_ID_HEADER, request_context, use_context
+from .models import Action
+from .services import event_record
+
+logger = logging.getLogger(__name__)
+
+READS = ("GET", "HEAD")
+# Pages and endpoints that hand over no record data.
+NOT_CONSULTATIONS = frozenset(
+    {
+        "health",
+        "schema",
+        "swagger-ui",
+        "map",
+        "login",
+        "logout",
+        "password_change",
+        "password_change_done",
+        "password_reset",
+        "password_reset_done",
+        "password_reset_confirm",
+        "password_reset_complete",
+    }
+)
+# URL arguments that name a record, and the record type they name; `pk` is typed by the URL's
+# name (RECORD_OF_URL) or else the name's first word.
+ID_ARGUMENTS = {"operation_pk": "operation", "seizure_id": "seizure", "object_id": None}
+RECORD_OF_URL = {
+    "operation-seizure-detail": "seizure",
+    "operation-arrest-detail": "arrest",
+    "hotspot-job": "hotspot_job",
+}
+PROBLEM = "application/problem+json"
+
+
+def is_export(request: HttpRequest) -> bool:
+    """Whether the request takes data out of the product as a file (a disclosure)."""
+    match = request.resolver_match
+    name = (match.url_name or "") if match else ""
+    if name.startswith("export-") or name == "audit-event-export":
+        return True
+    return request.GET.get("format") == "csv" or "text/csv" in request.headers.get("Accept", "")
+
+
+def _record_type(url_name: str, argument: str, namespace: str) -> str:
+    if ID_ARGUMENTS.get(argument):
+        return ID_ARGUMENTS[argument]
+    if namespace == "admin":
+        return url_name.split("_")[1] if url_name.count("_") >= 2 else url_name
+    return RECORD_OF_URL.get(url_name, url_name.split("-")[0])
+
+
+def _is_id(argument: str) -> bool:
+    return argument == "pk" or argument.endswith(("_pk", "_id")) or argument == "object_id"
+
+
+def _query(request: HttpRequest, url_kwargs: dict[str, Any]) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    for key in request.GET:
+        if key == "purpose":
+            continue
+        values = request.GET.getlist(key)
+        query[key] = values[0] if len(values) == 1 else values
+    for key, value in url_kwargs.items():
+        if not _is_id(key):
+            query[key] = value
+    return query
+
+
+def _count_in(response: HttpResponse) -> int | None:
+    """The number of records a DRF response hands over, if it shows it."""
+    data = getattr(response, "data", None)
+    if isinstance(data, dict):
+        for key in ("features", "results"):
+            if isinstance(data.get(key), list):
+                return len(data[key])
+        return 1 if "id" in data or data.get("type") == "Feature" else None
+    if isinstance(data, list):
+        return len(data)
+    return None
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> JsonResponse:
+    body = {"type": f"https://ebike-ops.example/problems/{title.lower().replace(' ', '-')}", "title": title}
+    return JsonResponse({**body, "status": status, "detail": detail, **extra}, status=status, content_type=PROBLEM)
+
+
+class AuditMiddleware:
+    """Sits after AuthenticationMiddleware (session users are known; token users become known
+    when DRF's view has run, and are read when the event is written)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        context = request_context(request)
+        request.audit_context = context
+        with use_context(context):
+            response = self.get_response(request)
+            if self._is_consultation(request, response):
+                try:
+                    self._record(request, response)
+                except Exception:
+                    logger.exception("Could not record the audit event of %s %s", request.method, request.path)
+                    response = _problem(
+                        503,
+                        "Audit unavailable",
+                        "The access could not be recorded in the audit trail, so the data is not sent. Try again.",
+                    )
+        response[REQUEST_ID_HEADER] = context.request_id
+        return response
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        match = request.resolver_match
+        request.audit_context.endpoint = (
+            f"{match.namespace}:{match.url_name}" if match.namespace else (match.url_name or "")
+        )
+        if (
+            settings.AUDIT_REQUIRE_PURPOSE_FOR_EXPORTS
+            and request.method in READS
+            and is_export(request)
+            and not (request.audit_context.purpose or request.GET.get("purpose", "").strip())
+        ):
+            return _problem(
+                400,
+                "Invalid input",
+                "Check these fields: purpose.",
+                errors={"purpose": [f"Say why you export this data: send an {PURPOSE_HEADER} header or `purpose`."]},
+            )
+        return None
+
+    def _is_consultation(self, request: HttpRequest, response: HttpResponse) -> bool:
+        match = request.resolver_match
+        if request.method not in READS or match is None or match.url_name in NOT_CONSULTATIONS:
+            return False
+        if not (200 <= response.status_code < 300 or response.status_code == 304):
+            return False
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated)
+
+    def _record(self, request: HttpRequest, response: HttpResponse) -> None:
+        context = request.audit_context
+        match = request.resolver_match
+        note = context.note
+        records = note.get("records")
+        if records is None:
+            records = [
+                f"{_record_type(match.url_name or '', key, match.namespace)}:{value}"
+                for key, value in match.kwargs.items()
+                if _is_id(key)
+            ]
+        filters = note.get("filters", _query(request, match.kwargs))
+        count = note.get("count", _count_in(response) if response.status_code != 304 else None)
+        action = note.get("action") or (Action.DISCLOSE if is_export(request) else Action.CONSULT)
+        if not context.purpose and request.GET.get("purpose"):
+            context.purpose = request.GET["purpose"].strip()[:500]
+        event_record(action=action, records=records, filters=filters or None, count=count)
