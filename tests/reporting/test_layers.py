@@ -112,9 +112,9 @@ def test_an_empty_layer_is_an_empty_feature_collection(analyst_client, layout):
 
 
 def test_it_is_one_query(analyst_client, layout, django_assert_num_queries):
-    with django_assert_num_queries(2):  # token, the layer
+    with django_assert_num_queries(3):  # token, the layer, the audit event
         layer(analyst_client, "/api/v1/layers/seizures/?bbox=-0.5,51.3,0.3,51.7&vehicle_type=e_bike")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # token, the layer, the audit event
         layer(analyst_client, "/api/v1/layers/operations/?status=completed")
 
 

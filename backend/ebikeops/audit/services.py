@@ -95,8 +95,8 @@ def event_record(
         changes=_jsonable(dict(changes)) if changes is not None else None,
         purpose=(purpose if purpose is not None else (context.purpose if context else ""))[:500],
     )
-    with transaction.atomic():
-        event.save(force_insert=True)
+    # One INSERT: atomic on its own (a read's event needs no transaction; a write's is in one).
+    event.save(force_insert=True)
     return event
 
 
