@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from . import sql
-from .models import AuditEvent
+from .models import WRITE_ACTIONS, AuditEvent
 
 
 def event_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[AuditEvent]:
@@ -36,6 +36,37 @@ def event_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[AuditEve
     if filters.get("until") is not None:
         events = events.filter(occurred_at__lt=filters["until"])
     return events.order_by("-occurred_at", "-id")
+
+
+def record_history(*, record_type: str, record_id: Any) -> list[dict[str, Any]]:
+    """Every write of one record, oldest first, from the audit trail (so an erased record
+    still has one): [{"version", "action", "occurred_at", "actor_id", "actor_username",
+    "actor_role", "client_kind", "request_id", "purpose", "changes"}], where `changes` is
+    {"field": [before, after]} for this record and `version` the record's version after the
+    write (None where the write did not say). One query (GIN on records)."""
+    key = f"{record_type}:{record_id}"
+    events = (
+        AuditEvent.objects.filter(records__contains=[key], action__in=WRITE_ACTIONS)
+        .order_by("id")
+        .values(
+            "id",
+            "action",
+            "occurred_at",
+            "actor_id",
+            "actor_username",
+            "actor_role",
+            "client_kind",
+            "request_id",
+            "purpose",
+            "changes",
+        )
+    )
+    history = []
+    for event in events:
+        changes = (event.pop("changes") or {}).get(key, {})
+        version = changes.get("version", [None, None])[1] if isinstance(changes.get("version"), list) else None
+        history.append({**event, "version": version, "changes": changes})
+    return history
 
 
 @dataclass(frozen=True)

@@ -78,3 +78,28 @@ CSV_COLUMNS = (
     "prev_hash",
     "hash",
 )
+
+
+class HistoryEntry(serializers.Serializer):
+    """One write of the record: who, when, what changed ({"field": [before, after]})."""
+
+    id = serializers.IntegerField(help_text="the audit event")
+    version = serializers.IntegerField(allow_null=True, help_text="the record's version after this write")
+    action = serializers.ChoiceField(choices=Action.choices)
+    occurred_at = serializers.DateTimeField()
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor_username = serializers.CharField()
+    actor_role = serializers.CharField()
+    client_kind = serializers.CharField()
+    request_id = serializers.CharField()
+    purpose = serializers.CharField()
+    changes = serializers.DictField(
+        child=serializers.ListField(min_length=2, max_length=2, allow_null=True),
+        help_text='{"field": [before, after]}; a creation has null befores, an erasure null afters',
+    )
+
+
+class History(serializers.Serializer):
+    record = serializers.CharField(help_text='"type:id"')
+    erased = serializers.BooleanField()
+    versions = HistoryEntry(many=True)

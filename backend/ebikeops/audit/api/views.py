@@ -10,15 +10,17 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors
 from ..context import audit_note
 from .permissions import IsAuditorOrCommander
-from .serializers import CSV_COLUMNS, EventOutput, EventQuery
+from .serializers import CSV_COLUMNS, EventOutput, EventQuery, History
 
 
 class EventPagination(CursorPagination):
@@ -37,7 +39,7 @@ def _filters(request) -> dict:
     return data
 
 
-@extend_schema(tags=["audit"], parameters=[EventQuery])
+@extend_schema_view(get=extend_schema(operation_id="audit_events", tags=["audit"], parameters=[EventQuery]))
 class AuditEventListApi(generics.ListAPIView):
     """Audit events, newest first, 100 a page (`page_size` up to 1000; follow `next`)."""
 
@@ -92,3 +94,52 @@ class AuditEventExportApi(APIView):
         response = StreamingHttpResponse(_csv_rows(events), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit-events.csv"'
         return response
+
+
+class RecordHistoryApi(APIView):
+    """Every version of one operation, seizure or arrest from the audit trail: who wrote it,
+    when, and what changed, oldest first. An erased record keeps its history (the erasure
+    holds what was erased). 404 when the trail holds no write of the record."""
+
+    permission_classes = [IsAuditorOrCommander]
+    record_type: str = ""
+
+    def get(self, request, pk):
+        versions = selectors.record_history(record_type=self.record_type, record_id=pk)
+        if not versions:
+            raise NotFound(f"The audit trail holds no write of {self.record_type} {pk}.")
+        body = {
+            "record": f"{self.record_type}:{pk}",
+            "erased": versions[-1]["action"] == "erase",
+            "versions": versions,
+        }
+        audit_note(request, records=[body["record"]], count=len(versions))
+        return Response(History(body).data)
+
+
+def _history_schema(record_type: str):
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=f"{record_type}_history",
+            tags=["audit"],
+            responses={200: History, 404: OpenApiResponse(description="no write of this record in the audit trail")},
+        )
+    )
+
+
+@_history_schema("operation")
+class OperationHistoryApi(RecordHistoryApi):
+    __doc__ = RecordHistoryApi.__doc__
+    record_type = "operation"
+
+
+@_history_schema("seizure")
+class SeizureHistoryApi(RecordHistoryApi):
+    __doc__ = RecordHistoryApi.__doc__
+    record_type = "seizure"
+
+
+@_history_schema("arrest")
+class ArrestHistoryApi(RecordHistoryApi):
+    __doc__ = RecordHistoryApi.__doc__
+    record_type = "arrest"
