@@ -235,6 +235,9 @@ AUDIT_REQUIRE_PURPOSE_FOR_EXPORTS = env_bool("AUDIT_REQUIRE_PURPOSE_FOR_EXPORTS"
 AUDIT_EXPORT_MAX_ROWS = int(env_number("AUDIT_EXPORT_MAX_ROWS", 100_000, int))
 # `audit_partitions` creates this many monthly partitions ahead (run it monthly).
 AUDIT_PARTITION_MONTHS_AHEAD = int(env_number("AUDIT_PARTITION_MONTHS_AHEAD", 3, int))
+# Analysts see officers as stable pseudonyms (ebikeops.core.pseudonyms) keyed by this; by
+# default a key derived from the secret key. Changing it changes every pseudonym.
+PSEUDONYM_KEY = env_str("PSEUDONYM_KEY", default="")
 # Review dates (MoPI): a record is due for review this many days after it was recorded
 # (operations: after they ended). `review_retention` lists them and, with --apply, erases them.
 RETENTION_DAYS = {
