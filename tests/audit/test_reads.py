@@ -140,3 +140,14 @@ def test_no_event_no_data(analyst_client, seizures):
     assert response["Content-Type"] == "application/problem+json"
     assert str(seizures.pk) not in response.content.decode()
     assert not AuditEvent.objects.exists()
+
+
+def test_behind_a_proxy_it_records_the_address_the_proxy_saw(analyst_client, seizures, settings):
+    settings.AUDIT_PROXY_IP_HEADER = "X-Forwarded-For"
+    analyst_client.get("/api/v1/seizures/", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.9.8.7", REMOTE_ADDR="127.0.0.1")
+    assert only_event().ip == "10.9.8.7"
+
+
+def test_without_a_proxy_setting_a_forwarded_header_is_ignored(analyst_client, seizures):
+    analyst_client.get("/api/v1/seizures/", HTTP_X_FORWARDED_FOR="1.2.3.4", REMOTE_ADDR="10.0.0.5")
+    assert only_event().ip == "10.0.0.5"

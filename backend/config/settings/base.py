@@ -233,6 +233,9 @@ REPORTING_TILE_MAX_ZOOM = int(env_number("REPORTING_TILE_MAX_ZOOM", 22, int))
 AUDIT_REQUIRE_PURPOSE_FOR_EXPORTS = env_bool("AUDIT_REQUIRE_PURPOSE_FOR_EXPORTS", default=False)
 # The audit CSV export holds at most this many events (narrow by actor, record or time).
 AUDIT_EXPORT_MAX_ROWS = int(env_number("AUDIT_EXPORT_MAX_ROWS", 100_000, int))
+# Behind a reverse proxy, the header it puts the caller's address in (e.g. X-Forwarded-For);
+# empty: the address is REMOTE_ADDR. Set it only when such a proxy is always in front.
+AUDIT_PROXY_IP_HEADER = env_str("AUDIT_PROXY_IP_HEADER", default="")
 # `audit_partitions` creates this many monthly partitions ahead (run it monthly).
 AUDIT_PARTITION_MONTHS_AHEAD = int(env_number("AUDIT_PARTITION_MONTHS_AHEAD", 3, int))
 # Analysts see officers as stable pseudonyms (ebikeops.core.pseudonyms) keyed by this; by

@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+
 from .models import ClientKind
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -22,6 +24,7 @@ PURPOSE_MAX_LENGTH = 500
 USER_AGENT_MAX_LENGTH = 500
 # A caller's request id is kept if it looks like one (a proxy's, a client's); else we make one.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_IP = re.compile(r"^[0-9A-Fa-f:.]{2,45}$")
 
 
 def fingerprint(secret: str) -> str:
@@ -71,6 +74,18 @@ def current_context() -> AuditContext | None:
     return _current.get()
 
 
+def client_ip(request) -> str | None:
+    """The caller's address: REMOTE_ADDR, or, behind a proxy named in AUDIT_PROXY_IP_HEADER
+    (e.g. X-Forwarded-For), the address that proxy saw (the header's last entry; the entries
+    before it are the client's own claims)."""
+    header = settings.AUDIT_PROXY_IP_HEADER
+    if header:
+        forwarded = [part.strip() for part in request.headers.get(header, "").split(",") if part.strip()]
+        if forwarded and _IP.match(forwarded[-1]):
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def request_context(request) -> AuditContext:
     """The context of one HTTP request (the middleware calls this)."""
     given = request.headers.get(REQUEST_ID_HEADER, "")
@@ -78,7 +93,7 @@ def request_context(request) -> AuditContext:
     return AuditContext(
         client_kind=ClientKind.SESSION,
         request_id=request_id,
-        ip=request.META.get("REMOTE_ADDR") or None,
+        ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:USER_AGENT_MAX_LENGTH],
         purpose=request.headers.get(PURPOSE_HEADER, "").strip()[:PURPOSE_MAX_LENGTH],
         request=request,
