@@ -18,7 +18,8 @@ MANAGE := cd backend && ../$(PY) manage.py
 help:
 	@echo "make run    install what is missing, migrate, load boroughs and demo data, serve on :$(PORT)"
 	@echo "make test   run the whole test suite on real PostgreSQL + PostGIS"
-	@echo "make check  lint, migrations check, schema validation and tests (what CI runs)"
+	@echo "make check  lint (ruff, import layers), migrations check, schema validation and tests (what CI runs)"
+	@echo "make lint   ruff and the import-layer contract only"
 	@echo "make bench  benchmarks; figures go to docs/BENCHMARKS.md"
 
 setup: system-deps python-deps web-deps db
@@ -60,11 +61,13 @@ test: setup
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
+# ruff (style, complexity, no function-local imports) and the one-way app layers (import-linter).
 lint: python-deps
-	$(VENV)/bin/ruff check backend tests mobile_client_stub
-	$(VENV)/bin/ruff format --check backend tests mobile_client_stub
+	$(VENV)/bin/ruff check backend tests mobile_client_stub bench
+	$(VENV)/bin/ruff format --check backend tests mobile_client_stub bench
+	PYTHONPATH=backend $(VENV)/bin/lint-imports
 
-check: setup
+check: setup lint
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	@bash scripts/run_tests.sh

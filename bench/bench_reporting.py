@@ -413,7 +413,7 @@ def bench_http(runs: int, results: dict, token: str, since_10k: str, export_size
     from django.http import QueryDict
 
     from ebikeops.reporting import selectors
-    from ebikeops.reporting.views import TILE_BUFFER, TILE_COUNT_CELL, TILE_EXTENT
+    from ebikeops.reporting.api.tiles import TILE_BUFFER, TILE_COUNT_CELL, TILE_EXTENT
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     headers = {"Authorization": f"Token {token}"}

@@ -10,6 +10,8 @@ dpkg -s libgdal32 >/dev/null 2>&1 || need+=(libgdal32)
 if ! command -v psql >/dev/null 2>&1; then need+=(postgresql-15 postgresql-client-15); fi
 if ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); fi
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then need+=(python3-venv); fi
+# The docs' curl examples are run by tests/docs against a live server.
+command -v curl >/dev/null 2>&1 || need+=(curl)
 # The map's front-end packages come from npm; its browser test drives Debian's Chromium.
 if ! command -v npm >/dev/null 2>&1; then
   command -v node >/dev/null 2>&1 || need+=(nodejs)

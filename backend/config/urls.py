@@ -11,7 +11,7 @@ api_v1 = [
     path("", include("ebikeops.sync.urls")),
     path("", include("ebikeops.planning.api.urls")),
     path("hotspots/", include("ebikeops.hotspots.api.urls")),
-    path("", include("ebikeops.reporting.urls")),
+    path("", include("ebikeops.reporting.api.urls")),
     path("", include("ebikeops.audit.api.urls")),
 ]
 
@@ -21,6 +21,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("map/", include("ebikeops.webmap.urls")),
-    path("", include("ebikeops.reporting.tile_urls")),
+    path("", include("ebikeops.reporting.api.tile_urls")),
     path("admin/", admin.site.urls),
 ]

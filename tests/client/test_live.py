@@ -14,9 +14,9 @@ import httpx
 import pytest
 from django.db import transaction
 
-from ebikeops.operations.models import Arrest, Operation, Seizure
-from ebikeops.sync.models import IdempotencyKey, IdempotencyScope, SeizurePhoto
-from ebikeops.sync.services import idempotency_lock
+from ebikeops.core.idempotency import idempotency_lock
+from ebikeops.core.models import IdempotencyKey, IdempotencyScope
+from ebikeops.operations.models import Arrest, Operation, Seizure, SeizurePhoto
 from tests import places
 from tests.client.proxy import FaultyProxy, free_port
 from tests.factories import token_of

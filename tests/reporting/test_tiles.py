@@ -6,7 +6,7 @@ import math
 import mapbox_vector_tile
 import pytest
 
-from ebikeops.reporting.views import TILE_BUFFER, TILE_COUNT_CELL, TILE_EXTENT
+from ebikeops.reporting.api.tiles import TILE_BUFFER, TILE_COUNT_CELL, TILE_EXTENT
 from tests import places
 
 pytestmark = pytest.mark.django_db

@@ -2,9 +2,9 @@
 
 import pytest
 
+from ebikeops.core.models import IdempotencyKey
 from ebikeops.operations.models import Arrest, Operation, Seizure
 from ebikeops.sync import errors
-from ebikeops.sync.models import IdempotencyKey
 from tests.factories import OperationFactory
 from tests.sync import items
 

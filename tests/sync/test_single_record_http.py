@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 
-from ebikeops.operations.models import Operation, Seizure
-from ebikeops.sync import errors
-from ebikeops.sync.models import IdempotencyKey, IdempotencyScope, Tombstone
+from ebikeops.core import http as errors
+from ebikeops.core.models import IdempotencyKey, IdempotencyScope
+from ebikeops.operations.models import Operation, Seizure, Tombstone
 from tests.factories import OperationFactory, SeizureFactory
 from tests.operations import payloads
 

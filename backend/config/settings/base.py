@@ -194,6 +194,8 @@ SYNC_MAX_BODY_BYTES = int(env_number("SYNC_MAX_BODY_BYTES", 2_000_000, int))
 IDEMPOTENCY_KEY_RETENTION_DAYS = env_number("IDEMPOTENCY_KEY_RETENTION_DAYS", 14.0)
 PHOTO_MAX_BYTES = int(env_number("PHOTO_MAX_BYTES", 8_000_000, int))
 PHOTO_MAX_PER_SEIZURE = int(env_number("PHOTO_MAX_PER_SEIZURE", 20, int))
+# A user may keep at most this many photos waiting for seizures that have not arrived yet.
+PHOTO_MAX_PENDING_PER_USER = int(env_number("PHOTO_MAX_PENDING_PER_USER", 200, int))
 # Photos whose seizure never arrives are purged after this many days (purge_sync_records).
 PHOTO_PENDING_RETENTION_DAYS = env_number("PHOTO_PENDING_RETENTION_DAYS", 30.0)
 

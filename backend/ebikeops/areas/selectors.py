@@ -1,9 +1,13 @@
 """Reads about areas: which borough a point is in, and whether it is in London at all."""
 
 from django.conf import settings
+from django.contrib.gis.db.models.functions import Transform
 from django.contrib.gis.geos import Point
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
+from ebikeops.core.spatial import metric
+
+from .functions import SimplifyPreserveTopology
 from .models import Borough
 
 
@@ -40,15 +44,7 @@ def borough_by_name_or_code(value: str) -> QuerySet[Borough]:
 def borough_list(*, simplify_m: float | None = None) -> QuerySet[Borough]:
     """Boroughs for display; with `simplify_m`, each boundary is simplified in the metric
     SRID (tolerance in metres, topology preserved) and returned as `display_geom` (SRID 4326)."""
-    from django.contrib.gis.db.models.functions import Transform
-
-    from ebikeops.core.spatial import metric
-
-    from .functions import SimplifyPreserveTopology
-
     queryset = Borough.objects.order_by("name")
     if simplify_m:
         return queryset.annotate(display_geom=Transform(SimplifyPreserveTopology(metric("geom"), simplify_m), 4326))
-    from django.db.models import F
-
     return queryset.annotate(display_geom=F("geom"))

@@ -10,6 +10,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from .corridors import corridors_assign_boroughs
 from .functions import ForcePolygonCCW
 from .models import Borough
 from .selectors import borough_subquery
@@ -130,9 +131,7 @@ def boroughs_load(
     # that every endpoint writes from them keeps RFC 7946's right-hand rule.
     Borough.objects.update(geom=ForcePolygonCCW("geom"))
     result.records_assigned = boroughs_assign_all()
-    from .corridors import corridors_assign_boroughs  # corridors cross the reloaded boundaries
-
-    corridors_assign_boroughs()
+    corridors_assign_boroughs()  # corridors cross the reloaded boundaries
     return result
 
 

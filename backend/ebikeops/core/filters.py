@@ -1,8 +1,14 @@
-"""Spatial filter backends shared by every GeoJSON list. They describe themselves to the
-OpenAPI schema and measure distance in metres in the metric SRID, never in degrees."""
+"""Spatial filters shared by every GeoJSON list: functions over a queryset and a mapping of
+parameters (for selectors), and the filter backends that call them for list views and
+describe themselves to the OpenAPI schema. Distance is measured in metres in the metric
+SRID, never in degrees."""
+
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.gis.measure import D
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
@@ -55,15 +61,38 @@ def parse_radius(raw: str, field: str = "radius_m", maximum: float = MAX_RADIUS_
     return radius
 
 
+def filter_bbox(queryset: QuerySet, *, geo_field: str, params: Mapping[str, Any]) -> QuerySet:
+    """Features whose `geo_field` intersects `params["bbox"]` (min_lon,min_lat,max_lon,max_lat);
+    the queryset unchanged without one. Raises ValidationError (400) for a malformed box."""
+    raw = params.get("bbox")
+    if not raw:
+        return queryset
+    return queryset.filter(**{f"{geo_field}__intersects": parse_bbox(raw)})
+
+
+def filter_distance(queryset: QuerySet, *, geo_field: str, params: Mapping[str, Any]) -> QuerySet:
+    """Features within `radius_m` metres of (`lon`, `lat`), measured in British National Grid
+    through a functional GiST index; the queryset unchanged without them. Raises
+    ValidationError (400) when only some are given or one is malformed."""
+    given = [name for name in ("lon", "lat", "radius_m") if params.get(name) not in (None, "")]
+    if not given:
+        return queryset
+    missing = {
+        name: ["Give lon, lat and radius_m together."] for name in ("lon", "lat", "radius_m") if name not in given
+    }
+    if missing:
+        raise ValidationError(missing)
+    point = parse_point(params["lon"], params["lat"])
+    radius = parse_radius(params["radius_m"])
+    return queryset.alias(_bng=metric(geo_field)).filter(_bng__dwithin=(point, D(m=radius)))
+
+
 class BBoxFilter(BaseFilterBackend):
     """`?bbox=min_lon,min_lat,max_lon,max_lat`: features intersecting the box.
     The view names its geometry in `geo_filter_field`."""
 
     def filter_queryset(self, request, queryset, view):
-        raw = request.query_params.get("bbox")
-        if not raw:
-            return queryset
-        return queryset.filter(**{f"{view.geo_filter_field}__intersects": parse_bbox(raw)})
+        return filter_bbox(queryset, geo_field=view.geo_filter_field, params=request.query_params)
 
     def get_schema_operation_parameters(self, view):
         return [
@@ -82,18 +111,7 @@ class DistanceFilter(BaseFilterBackend):
     British National Grid through a functional GiST index."""
 
     def filter_queryset(self, request, queryset, view):
-        params = request.query_params
-        given = [name for name in ("lon", "lat", "radius_m") if params.get(name) not in (None, "")]
-        if not given:
-            return queryset
-        missing = {
-            name: ["Give lon, lat and radius_m together."] for name in ("lon", "lat", "radius_m") if name not in given
-        }
-        if missing:
-            raise ValidationError(missing)
-        point = parse_point(params["lon"], params["lat"])
-        radius = parse_radius(params["radius_m"])
-        return queryset.alias(_bng=metric(view.geo_filter_field)).filter(_bng__dwithin=(point, D(m=radius)))
+        return filter_distance(queryset, geo_field=view.geo_filter_field, params=request.query_params)
 
     def get_schema_operation_parameters(self, view):
         def number(name, description):

@@ -3,6 +3,7 @@
 import math
 
 from django.contrib.gis.geos import MultiPoint, Point
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -88,8 +89,6 @@ class AwareDateTimeField(serializers.DateTimeField):
     }
 
     def enforce_timezone(self, value):
-        from django.utils import timezone
-
         if timezone.is_naive(value):
             self.fail("naive")
         return super().enforce_timezone(value)

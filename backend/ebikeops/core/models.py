@@ -33,18 +33,6 @@ class User(AbstractUser):
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="core_user_role_valid"),
         ]
 
-    @property
-    def is_commander(self) -> bool:
-        return self.role == Role.COMMANDER
-
-    @property
-    def is_analyst(self) -> bool:
-        return self.role == Role.ANALYST
-
-    @property
-    def is_auditor(self) -> bool:
-        return self.role == Role.AUDITOR
-
 
 class TrackedModel(models.Model):
     """Audit columns and the optimistic-concurrency version every field record carries."""
@@ -58,3 +46,38 @@ class TrackedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class IdempotencyScope(models.TextChoices):
+    HTTP = "http", "Idempotency-Key header on a single-record POST"
+    SYNC = "sync", "One item of a sync batch"
+
+
+class IdempotencyKey(models.Model):
+    """The stored answer to a request (an `Idempotency-Key` on a single-record POST, scope
+    "http") or to one sync batch item (scope "sync"), so a retry answers the same and changes
+    nothing. Kept for IDEMPOTENCY_KEY_RETENTION_DAYS (see ebikeops.core.idempotency)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=8, choices=IdempotencyScope.choices)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request it answered")
+    response_status = models.PositiveSmallIntegerField()
+    # JSON text exactly as first sent (jsonb would reorder keys); "" for an empty body.
+    response_body = models.TextField(blank=True)
+    response_headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "sync_idempotencykey"  # created by the sync app, moved here (state only)
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="sync_idempotency_key_unique"),
+            models.CheckConstraint(
+                condition=models.Q(scope__in=IdempotencyScope.values), name="sync_idempotency_scope_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="sync_idempotency_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

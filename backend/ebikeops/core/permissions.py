@@ -1,11 +1,13 @@
-"""Role-based permissions. Every view names one of these explicitly.
+"""Role-based permissions. Every view names one of these (or an app's own) explicitly.
 
-officer   creates operations and records; changes only what they created or lead.
+officer   logs operations and records in the field.
 commander reads and changes everything; the only role that deletes and plans.
 analyst   reads; sensitive fields are removed by the serializer chosen for the role.
+
+Who may change or delete a particular field record is ebikeops.operations.policies.
 """
 
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 
 from .models import OPERATIONAL_ROLES, Role
 
@@ -45,38 +47,6 @@ class IsCommanderOrAnalyst(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return _role(request) in (Role.COMMANDER, Role.ANALYST)
-
-
-class FieldRecordPermission(BasePermission):
-    """Reads for every role; creates for officers and commanders; changes by the owner
-    (creator or lead officer) or a commander; deletes by commanders only."""
-
-    message = "Your role may not change this record."
-
-    def has_permission(self, request, view) -> bool:
-        role = _role(request)
-        if role not in OPERATIONAL_ROLES:
-            return False
-        if request.method in SAFE_METHODS:
-            return True
-        if request.method == "DELETE":
-            return role == Role.COMMANDER
-        return role in (Role.OFFICER, Role.COMMANDER)
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        if request.method in SAFE_METHODS or request.user.role == Role.COMMANDER:
-            return True
-        return is_owner(request.user, obj)
-
-
-def is_owner(user, obj) -> bool:
-    """Whether `user` created `obj` or leads the operation it belongs to."""
-    if getattr(obj, "created_by_id", None) == user.pk:
-        return True
-    operation = getattr(obj, "operation", obj)
-    return (
-        getattr(operation, "lead_officer_id", None) == user.pk or getattr(operation, "created_by_id", None) == user.pk
-    )
 
 
 def sees_sensitive_fields(user) -> bool:

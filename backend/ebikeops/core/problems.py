@@ -1,5 +1,8 @@
 """One exception handler: every error leaves the API as RFC 9457 problem details.
 
+Services raise domain errors (ebikeops.core.errors) and Django ValidationErrors; this is the
+one place that gives them HTTP statuses.
+
 Validation errors carry `errors`, a map from field path (`seizures[2].point`) to messages,
 whether they came from an input serializer or from a service.
 """
@@ -10,28 +13,37 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.db.models import ProtectedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from . import errors as domain
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://ebike-ops.example/problems/"
 UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is larger than this server accepts."
-    default_code = "payload_too_large"
+# The one mapping from domain errors (ebikeops.core.errors) to HTTP statuses.
+DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
+    domain.NotFound: status.HTTP_404_NOT_FOUND,
+    domain.Gone: status.HTTP_410_GONE,
+    domain.Conflict: status.HTTP_409_CONFLICT,
+    domain.Forbidden: status.HTTP_403_FORBIDDEN,
+    domain.VersionConflict: status.HTTP_412_PRECONDITION_FAILED,
+    domain.PayloadTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    domain.UnsupportedMedia: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+}
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
+class DomainProblem(exceptions.APIException):
+    """A domain error on its way out as problem details."""
+
+    def __init__(self, error: domain.DomainError):
+        super().__init__(error.message)
+        self.status_code = next(code for cls, code in DOMAIN_STATUS.items() if isinstance(error, cls))
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -58,14 +70,16 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 def _translate(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, domain.DomainError):
+        return DomainProblem(exc)
     if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge()
+        return DomainProblem(domain.PayloadTooLarge())
     if isinstance(exc, IntegrityError) and getattr(exc.__cause__, "sqlstate", None) == UNIQUE_VIOLATION:
         # Two requests created the same client-supplied id at the same moment; the other one
         # won. Sent again, this one is answered as the duplicate it now is.
-        return Conflict("A record with this id was written by another request at the same moment; send it again.")
-    if isinstance(exc, ProtectedError):
-        return Conflict("This record still has seizures or arrests; delete or move them first.")
+        return DomainProblem(
+            domain.Conflict("A record with this id was written by another request at the same moment; send it again.")
+        )
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
@@ -85,6 +99,9 @@ def problem_response(status_code: int, title: str, detail: str, **extra: Any) ->
 
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    view = context.get("view")
+    if isinstance(exc, domain.VersionConflict) and hasattr(view, "precondition_failed"):
+        return view.precondition_failed(exc.instance)  # 412 carrying the record as it is now
     exc = _translate(exc)
     response = exception_handler(exc, context)
     if response is None:

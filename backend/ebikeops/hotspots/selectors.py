@@ -5,6 +5,7 @@ engine's inputs. Each read in `sql.py` is run by exactly one function here (the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,6 +82,22 @@ def latest_hotspots(**question: Any) -> QuerySet[Hotspot]:
 
 def run_get(run_id) -> HotspotRun | None:
     return HotspotRun.objects.filter(pk=run_id).first()
+
+
+def answering_run(*, question: Mapping[str, Any], run_id=None) -> HotspotRun | None:
+    """The completed run a hotspot read shows: `run_id` when given (None unless it is a
+    completed run), else the best run for the question (`latest_run`). One query. The one
+    choice behind the hotspots API, reporting's hotspot layer and its tiles."""
+    if run_id is not None:
+        return HotspotRun.objects.filter(pk=run_id, status=RunStatus.COMPLETED).first()
+    return latest_run(**question)
+
+
+def answering_hotspots(*, question: Mapping[str, Any], run_id=None) -> QuerySet[Hotspot]:
+    """The hotspots of `answering_run`, largest first, the run chosen inside the same query."""
+    if run_id is not None:
+        return Hotspot.objects.filter(run_id=run_id, run__status=RunStatus.COMPLETED).order_by("rank")
+    return latest_hotspots(**question)
 
 
 def run_hotspots(run: HotspotRun) -> QuerySet[Hotspot]:

@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from ebikeops.areas.models import Borough
 
-from . import engine, selectors, sql
+# tasks imports this module too: both import the other as a module and resolve names at call time.
+from . import engine, selectors, sql, tasks
 from .models import HotspotRun, RunStatus, TimeSlice, TrendCategory
 from .params import (
     MAX_GISTAR_CELLS,
@@ -163,10 +164,8 @@ def hotspots_recompute_enqueue(*, requested_by=None, now: datetime | None = None
         raise TypeError(f"unexpected arguments {sorted(unknown)}")
     params, filters, window = _prepare(now=now, **{k: question.get(k) for k in keys})
     run = _new_run(params, filters, window, status=RunStatus.QUEUED, requested_by=requested_by)
-    from .tasks import recompute_hotspots  # the task module imports this one
-
     run_id = str(run.pk)
-    transaction.on_commit(lambda: _enqueue(recompute_hotspots, run_id))
+    transaction.on_commit(lambda: _enqueue(tasks.recompute_hotspots, run_id))
     return run
 
 

@@ -20,3 +20,26 @@ DUPLICATE_ID = "A record with this id already exists."
 DUPLICATE_ID_IN_REQUEST = "{path} in this request already has this id."
 DUPLICATE_REFERENCE = "An operation with this reference already exists."
 OPERATION_NOT_FOUND = "No operation with this id."
+
+# Deletions and what they leave behind
+RECORD_DELETED = "This {type} was deleted at {deleted_at}; it will not be re-created."
+FORBIDDEN_CHANGE = "Your role may not change this record."
+FORBIDDEN_DELETE = "Only commanders may delete records."
+STILL_HAS_RECORDS = "This operation still has seizures or arrests; delete them first."
+
+# Photos
+PHOTO_MISSING = "Attach the image as the multipart field 'file'."
+PHOTO_TOO_LARGE = "The photo is {size} bytes; at most {limit} are accepted."
+PHOTO_EMPTY = "The photo is empty."
+PHOTO_NOT_IMAGE = "Only JPEG and PNG photos are accepted; this file is neither (judged by its content)."
+PHOTO_TYPE_MISMATCH = "The file was declared as {declared} but its content is {detected}."
+PHOTO_TRUNCATED = "The {detected} file is truncated or damaged."
+PHOTO_ID_REUSED = "A photo with this id already exists with different content."
+PHOTO_OTHER_SEIZURE = "A photo with this id already belongs to another seizure."
+PHOTO_LIMIT = "A seizure holds at most {limit} photos."
+PHOTO_PENDING_LIMIT = (
+    "You have {count} photos waiting for seizures that have not arrived; at most {limit} may wait. "
+    "Sync the seizures first."
+)
+PHOTO_FORBIDDEN = "Only the seizure's officer or a commander may add or remove its photos."
+SEIZURE_DELETED = "Seizure {id} was deleted; photos can no longer be attached to it."

@@ -199,3 +199,79 @@ class Arrest(TrackedModel):
             ),
             _choice("source", Source, "arrest_source_valid"),
         ]
+
+
+# --- What deletions and photos leave behind -----------------------------------------------
+# Tombstones and photos were first the sync app's; they moved here (state only: the tables
+# keep their names) because every write path needs them, not only sync.
+
+
+class RecordType(models.TextChoices):
+    OPERATION = "operation", "Operation"
+    SEIZURE = "seizure", "Seizure"
+    ARREST = "arrest", "Arrest"
+
+
+class Tombstone(models.Model):
+    """A deleted operation, seizure or arrest, so that a device that re-sends it is told
+    "deleted" instead of silently re-creating it. Kept indefinitely (a few bytes each)."""
+
+    record_type = models.CharField(max_length=16, choices=RecordType.choices)
+    record_id = models.UUIDField()
+    version = models.PositiveIntegerField(help_text="the record's version when it was deleted")
+    deleted_at = models.DateTimeField()
+    deleted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "sync_tombstone"
+        constraints = [
+            models.UniqueConstraint(fields=["record_type", "record_id"], name="sync_tombstone_unique"),
+            models.CheckConstraint(condition=Q(record_type__in=RecordType.values), name="sync_tombstone_type_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_type} {self.record_id} (deleted)"
+
+
+class PhotoContentType(models.TextChoices):
+    JPEG = "image/jpeg", "JPEG"
+    PNG = "image/png", "PNG"
+
+
+class SeizurePhoto(models.Model):
+    """An image attached to a seizure by the seizure's UUID. It may arrive before the seizure
+    does (offline devices send in any order); it counts as attached once that seizure exists."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Not a foreign key: a photo may arrive before its seizure.
+    seizure_id = models.UUIDField(db_index=True)
+    file = models.FileField(max_length=255)
+    content_type = models.CharField(max_length=16, choices=PhotoContentType.choices)
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "sync_seizurephoto"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=PhotoContentType.values), name="sync_photo_content_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"photo {self.id} of seizure {self.seizure_id}"
+
+
+def record_type_of(record: models.Model) -> str:
+    """The RecordType of an operation, seizure or arrest instance."""
+    for model, record_type in (
+        (Operation, RecordType.OPERATION),
+        (Seizure, RecordType.SEIZURE),
+        (Arrest, RecordType.ARREST),
+    ):
+        if isinstance(record, model):
+            return record_type
+    raise TypeError(f"{type(record).__name__} is not a field record.")

@@ -1,8 +1,12 @@
-"""Writes: operations, seizures and arrests. Each service is one transaction.
+"""Writes: operations, seizures and arrests. Each service is one transaction, and the only
+way the record is written: the REST API, sync, imports and commands all call these.
 
 Points are GEOS Points in SRID 4326 ([lon, lat]); times are aware datetimes. Every service
 raises django.core.exceptions.ValidationError keyed by field (nested items as
-`seizures[2].point`), and `VersionConflict` when an update is based on a stale version.
+`seizures[2].point`), and the domain errors of ebikeops.core.errors: VersionConflict when a
+change is based on a stale version, Forbidden when the user may not change or delete the
+record (ebikeops.operations.policies), Gone when a deleted record is sent again,
+HasDependants when an operation still has records.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -12,21 +16,18 @@ from typing import Any
 from django.contrib.gis.geos import MultiPoint, Point
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model, ProtectedError
 from django.utils import timezone
 
+from ebikeops.core.errors import Forbidden, HasDependants, VersionConflict
 from ebikeops.core.models import Source, User
 
 from . import errors
-from .models import Arrest, OffenceCategory, Operation, OperationStatus, Seizure
+from .models import Arrest, OffenceCategory, Operation, OperationStatus, RecordType, Seizure, Tombstone
+from .photos import photos_delete
+from .policies import can_change, can_delete
+from .tombstones import ensure_not_deleted, tombstone_create
 from .validation import check_accuracy, check_in_window, check_not_future, collect, locate_in_london
-
-
-class VersionConflict(Exception):
-    """An update named a version that is no longer current."""
-
-    def __init__(self, instance):
-        super().__init__(f"{type(instance).__name__} {instance.pk} is at version {instance.version}.")
-        self.instance = instance
 
 
 def _prefixed(prefix: str, check: Callable[[], None]) -> Callable[[], None]:
@@ -140,6 +141,11 @@ def operation_create(
     after the operation row was inserted, and rolled back with it).
     """
     now = now or timezone.now()
+    seizures, arrests = list(seizures), list(arrests)
+    ensure_not_deleted(record_type=RecordType.OPERATION, record_id=id)
+    for record_type, items in ((RecordType.SEIZURE, seizures), (RecordType.ARREST, arrests)):
+        for item in items:
+            ensure_not_deleted(record_type=record_type, record_id=item.get("id"))
     op = Operation(
         name=name,
         team=team,
@@ -166,7 +172,6 @@ def operation_create(
             raise ValidationError({"reference": errors.DUPLICATE_REFERENCE})
 
     checks.append(unique_reference)
-    seizures, arrests = list(seizures), list(arrests)
     checks.append(lambda: _check_ids_unique_in_request("seizures", seizures))
     checks.append(lambda: _check_ids_unique_in_request("arrests", arrests))
     seizure_rows = [Seizure(operation=op, created_by=user, updated_by=user, source=source, **s) for s in seizures]
@@ -182,9 +187,15 @@ def operation_create(
     return op
 
 
-def _apply(instance, changes: Mapping[str, Any], *, user: User, expected_version: int | None) -> None:
+def _check_version(instance, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != instance.version:
         raise VersionConflict(instance)
+
+
+def _apply(instance, changes: Mapping[str, Any], *, user: User, expected_version: int | None) -> None:
+    if not can_change(user, instance):
+        raise Forbidden(errors.FORBIDDEN_CHANGE)
+    _check_version(instance, expected_version)
     for field, value in changes.items():
         setattr(instance, field, value)
     instance.updated_by = user
@@ -203,7 +214,8 @@ def operation_update(
     """Change an operation's fields; re-assigns the borough when the location moves.
 
     Seizures and arrests already logged must still fit the (new) time window.
-    Raises VersionConflict when `expected_version` is given and stale.
+    Raises VersionConflict when `expected_version` is given and stale, Forbidden when
+    `user` may not change it.
     """
     now = now or timezone.now()
     operation = Operation.objects.select_for_update().get(pk=operation.pk)
@@ -228,10 +240,28 @@ def _records_still_in_window(op: Operation) -> None:
                     raise ValidationError({name: "Logged records would fall outside the new window."}) from exc
 
 
+def _delete(record: Model, *, user: User, expected_version: int | None, now: datetime | None) -> Tombstone:
+    """Lock `record`, check the policy and version, leave its tombstone and delete it."""
+    if not can_delete(user, record):
+        raise Forbidden(errors.FORBIDDEN_DELETE)
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    _check_version(record, expected_version)
+    # The tombstone first (a deleted instance loses its pk); it rolls back with a failed delete.
+    tombstone = tombstone_create(record=record, user=user, now=now or timezone.now())
+    try:
+        record.delete()
+    except ProtectedError as exc:
+        raise HasDependants(errors.STILL_HAS_RECORDS) from exc
+    return tombstone
+
+
 @transaction.atomic
-def operation_delete(*, operation: Operation) -> None:
-    """Delete an operation. Raises ProtectedError while seizures or arrests remain."""
-    operation.delete()
+def operation_delete(
+    *, operation: Operation, user: User, expected_version: int | None = None, now: datetime | None = None
+) -> Tombstone:
+    """Delete an operation, leaving a tombstone. Raises HasDependants while seizures or
+    arrests remain, Forbidden unless `user` may delete, VersionConflict when stale."""
+    return _delete(operation, user=user, expected_version=expected_version, now=now)
 
 
 # --- Seizures -----------------------------------------------------------------------
@@ -265,6 +295,7 @@ def seizure_create(
     (metres), make, model, colour, frame_number, disposition, notes.
     """
     now = now or timezone.now()
+    ensure_not_deleted(record_type=RecordType.SEIZURE, record_id=id)
     seizure = Seizure(operation=operation, created_by=user, updated_by=user, source=source, **fields)
     if id is not None:
         seizure.id = id
@@ -282,7 +313,8 @@ def seizure_update(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> Seizure:
-    """Change a seizure (e.g. its disposition). Raises VersionConflict when stale."""
+    """Change a seizure (e.g. its disposition). Raises VersionConflict when stale,
+    Forbidden when `user` may not change it."""
     now = now or timezone.now()
     seizure = Seizure.objects.select_for_update().select_related("operation").get(pk=seizure.pk)
     _apply(seizure, changes, user=user, expected_version=expected_version)
@@ -292,8 +324,14 @@ def seizure_update(
 
 
 @transaction.atomic
-def seizure_delete(*, seizure: Seizure) -> None:
-    seizure.delete()
+def seizure_delete(
+    *, seizure: Seizure, user: User, expected_version: int | None = None, now: datetime | None = None
+) -> Tombstone:
+    """Delete a seizure and its photos, leaving a tombstone. Raises Forbidden unless `user`
+    may delete, VersionConflict when stale."""
+    tombstone = _delete(seizure, user=user, expected_version=expected_version, now=now)
+    photos_delete(seizure_id=tombstone.record_id)
+    return tombstone
 
 
 # --- Arrests ------------------------------------------------------------------------
@@ -336,6 +374,7 @@ def arrest_create(
     """Record an arrest at `point` (SRID 4326). `fields`: point, arrested_at,
     offence_category, and warrant_offence_category for 'wanted_on_warrant'."""
     now = now or timezone.now()
+    ensure_not_deleted(record_type=RecordType.ARREST, record_id=id)
     arrest = Arrest(operation=operation, created_by=user, updated_by=user, source=source, **fields)
     if id is not None:
         arrest.id = id
@@ -362,5 +401,9 @@ def arrest_update(
 
 
 @transaction.atomic
-def arrest_delete(*, arrest: Arrest) -> None:
-    arrest.delete()
+def arrest_delete(
+    *, arrest: Arrest, user: User, expected_version: int | None = None, now: datetime | None = None
+) -> Tombstone:
+    """Delete an arrest, leaving a tombstone. Raises Forbidden unless `user` may delete,
+    VersionConflict when stale."""
+    return _delete(arrest, user=user, expected_version=expected_version, now=now)

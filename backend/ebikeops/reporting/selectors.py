@@ -2,92 +2,50 @@
 function here; no other module opens a cursor.
 
 Which records a request reads is decided exactly as the list endpoints decide it: the
-operations app's FilterSets and the core bbox/distance backends filter the list selector's
-queryset, and the ORM compiles it into the `{records}` slot of the SQL (see `sql.py`).
+operations app's list selectors filter by the same parameters (`apply_filters`: FilterSet,
+bbox, distance), and the ORM compiles the queryset into the `{records}` slot of the SQL
+(see `sql.py`).
 Points are lon/lat (SRID 4326); times are output in settings.TIME_ZONE.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, F, Model, Q, QuerySet, Value
+from django.db.models import CharField, F, Q, QuerySet, Value
 from django.db.models.expressions import Combinable
-from django_filters import FilterSet
 from django_filters.utils import translate_validation
 from rest_framework.exceptions import ValidationError
 
-from ebikeops.core.filters import BBoxFilter, DistanceFilter
+from ebikeops.core.filters import filter_bbox
 from ebikeops.hotspots import selectors as hotspot_selectors
-from ebikeops.hotspots.models import Hotspot, HotspotRun, RunStatus
-from ebikeops.operations import filters as operation_filters
-from ebikeops.operations import selectors as operation_selectors
-from ebikeops.operations.models import Arrest, Operation, Seizure
+from ebikeops.hotspots.models import Hotspot, HotspotRun
+from ebikeops.operations import records as records_registry
+from ebikeops.operations.records import RecordKind
+from ebikeops.operations.selectors import apply_filters
 
 from . import sql
 
 SINCE_AFTER_UNTIL = "Must not be before since."
 
 
-@dataclass(frozen=True)
-class RecordKind:
-    """One record type as the API lists it: its list selector, FilterSet and geometry."""
-
-    name: str  # plural, as in the URLs: "seizures"
-    model: type[Model]
-    selector: Callable[[], QuerySet]
-    filterset: type[FilterSet]
-    geo_field: str
-    time_field: str
-    # property -> ORM expression, for the properties that are not plain model fields
-    sources: Mapping[str, Any]
-
-
-OPERATIONS = RecordKind(
-    name="operations",
-    model=Operation,
-    selector=operation_selectors.operation_list,
-    filterset=operation_filters.OperationFilter,
-    geo_field="location",
-    time_field="started_at",
-    sources={"lead_officer": F("lead_officer__username"), "borough": F("borough__name")},
-)
-SEIZURES = RecordKind(
-    name="seizures",
-    model=Seizure,
-    selector=operation_selectors.seizure_list,
-    filterset=operation_filters.SeizureFilter,
-    geo_field="point",
-    time_field="seized_at",
-    sources={"operation": F("operation_id"), "borough": F("borough__name")},
-)
-ARRESTS = RecordKind(
-    name="arrests",
-    model=Arrest,
-    selector=operation_selectors.arrest_list,
-    filterset=operation_filters.ArrestFilter,
-    geo_field="point",
-    time_field="arrested_at",
-    sources={"operation": F("operation_id"), "borough": F("borough__name")},
-)
-KINDS = {kind.name: kind for kind in (OPERATIONS, SEIZURES, ARRESTS)}
+# Per record kind: property -> ORM expression, for the properties that are not plain model fields.
+SOURCES: dict[str, Mapping[str, Any]] = {
+    "operations": {"lead_officer": F("lead_officer__username"), "borough": F("borough__name")},
+    "seizures": {"operation": F("operation_id"), "borough": F("borough__name")},
+    "arrests": {"operation": F("operation_id"), "borough": F("borough__name")},
+}
+OPERATIONS, SEIZURES, ARRESTS = records_registry.OPERATION, records_registry.SEIZURE, records_registry.ARREST
+KINDS: dict[str, RecordKind] = records_registry.BY_PLURAL
 
 
 # --- Filtering: the list endpoints' filters, reused ------------------------------------------
-
-
-def _filterset(kind: RecordKind, params: Mapping[str, Any], queryset: QuerySet) -> FilterSet:
-    filterset = kind.filterset(data=params, queryset=queryset)
-    if not filterset.is_valid():
-        raise translate_validation(filterset.errors)
-    return filterset
 
 
 def _without_distinct(queryset: QuerySet) -> QuerySet:
@@ -111,11 +69,7 @@ def records(kind: RecordKind, params: Mapping[str, Any], *, base: QuerySet | Non
     (attribute filters, bbox, lon/lat/radius_m), unordered. Raises ValidationError (400,
     field-keyed) for a bad parameter."""
     queryset = (base if base is not None else kind.selector()).order_by()
-    queryset = _filterset(kind, params, queryset).qs
-    request = SimpleNamespace(query_params=params)
-    view = SimpleNamespace(geo_filter_field=kind.geo_field)
-    for backend in (BBoxFilter, DistanceFilter):
-        queryset = backend().filter_queryset(request, queryset, view)
+    queryset = apply_filters(queryset, filterset=kind.filterset, geo_field=kind.geo_field, filters=params)
     return _without_distinct(queryset.order_by())
 
 
@@ -137,7 +91,7 @@ def _projection(kind: RecordKind, properties: Sequence[tuple[str, str]], extra: 
         "c_id": F("pk"),
         "c_geom": F(kind.geo_field),
         "c_at": F(kind.time_field),
-        **{f"c_{name}": kind.sources.get(name, F(name)) for name, _ in properties},
+        **{f"c_{name}": SOURCES[kind.plural].get(name, F(name)) for name, _ in properties},
     }
     columns.update(extra)
     return columns
@@ -149,7 +103,7 @@ def _compile(queryset: QuerySet) -> tuple[str, tuple]:
 
 
 def _feature_rows(kind: RecordKind, params: Mapping[str, Any], *, sensitive: bool) -> tuple[str, tuple]:
-    public, extra = sql.PROPERTIES[kind.name]
+    public, extra = sql.PROPERTIES[kind.plural]
     properties = public + (extra if sensitive else ())
     return _compile(records(kind, params).values(**_projection(kind, properties, {})))
 
@@ -187,7 +141,7 @@ def layer_geojson(kind: RecordKind, params: Mapping[str, Any], *, sensitive: boo
     those of the list endpoint's serializer for the role (`sensitive`: officers and
     commanders). One query."""
     records_sql, records_params = _feature_rows(kind, params, sensitive=sensitive)
-    query = sql.LAYER[(kind.name, sensitive)].replace("{records}", records_sql)
+    query = sql.LAYER[(kind.plural, sensitive)].replace("{records}", records_sql)
     with connection.cursor() as cursor:
         _read(cursor, query, (settings.TIME_ZONE, limit, *records_params))
         return bytes(cursor.fetchone()[0])
@@ -241,12 +195,12 @@ def export_geojson_features(
     """Lists of one-column rows, each a GeoJSON Feature as JSON text (the layer's features),
     newest first. Lazy: runs when first iterated, one query (COPY ... TO STDOUT)."""
     records_sql, records_params = _feature_rows(kind, params, sensitive=sensitive)
-    query = sql.EXPORT_GEOJSON[(kind.name, sensitive)].replace("{records}", records_sql)
+    query = sql.EXPORT_GEOJSON[(kind.plural, sensitive)].replace("{records}", records_sql)
     return _stream(query, (settings.TIME_ZONE, *records_params), chunk_size)
 
 
 def export_csv_header(kind: RecordKind, *, sensitive: bool) -> list[str]:
-    return list(sql.EXPORT_CSV[(kind.name, sensitive)][0])
+    return list(sql.EXPORT_CSV[(kind.plural, sensitive)][0])
 
 
 def export_csv_rows(
@@ -254,7 +208,7 @@ def export_csv_rows(
 ) -> Iterator[list[tuple]]:
     """Lists of rows matching `export_csv_header`, newest first. Lazy, like the GeoJSON one."""
     records_sql, records_params = _feature_rows(kind, params, sensitive=sensitive)
-    query = sql.EXPORT_CSV[(kind.name, sensitive)][1].replace("{records}", records_sql)
+    query = sql.EXPORT_CSV[(kind.plural, sensitive)][1].replace("{records}", records_sql)
     return _stream(query, (settings.TIME_ZONE, *records_params), chunk_size)
 
 
@@ -293,7 +247,10 @@ def summary_window(*, since: datetime | None, until: datetime | None, now: datet
 def summary_range(params: Mapping[str, Any], *, now: datetime) -> SummaryWindow:
     """The summary's window from the query's `since`/`until`, validated as the list
     endpoints validate them. Raises ValidationError (400) for a bad or reversed range."""
-    form = _filterset(SEIZURES, params, Seizure.objects.none()).form
+    filterset = SEIZURES.filterset(data=params, queryset=SEIZURES.model.objects.none())
+    if not filterset.is_valid():
+        raise translate_validation(filterset.errors)
+    form = filterset.form
     return summary_window(since=form.cleaned_data.get("since"), until=form.cleaned_data.get("until"), now=now)
 
 
@@ -374,7 +331,7 @@ def summary(*, params: Mapping[str, Any], group_by: Sequence[str], window: Summa
     vehicle_type is null. Groups are sorted by `group_by`, nulls last.
     """
     subqueries = {
-        kind.name: _compile(_summary_records(kind, params, window, group_by))
+        kind.plural: _compile(_summary_records(kind, params, window, group_by))
         for kind in (OPERATIONS, SEIZURES, ARRESTS)
     }
     query = sql.SUMMARY
@@ -435,7 +392,9 @@ def seizure_tile(
         "c_reason": F("reason"),
         "c_disposition": F("disposition"),
     }
-    records_sql, records_params = _compile(records(SEIZURES, params, base=Seizure.objects.all()).values(**columns))
+    records_sql, records_params = _compile(
+        records(SEIZURES, params, base=SEIZURES.model.objects.all()).values(**columns)
+    )
     query = sql.TILE_SEIZURES.replace("{records}", records_sql)
     with connection.cursor() as cursor:
         _read(cursor, query, (z, x, y, extent, buffer, max_points, cell, settings.TIME_ZONE, *records_params))
@@ -446,17 +405,8 @@ def seizure_tile(
 # --- Hotspots (ebikeops.hotspots) --------------------------------------------------------------
 
 
-def hotspot_run(*, question: Mapping[str, Any], run_id=None) -> HotspotRun | None:
-    """The completed run a hotspot read shows: `run_id`, or the best run for the question
-    (ebikeops.hotspots.selectors.latest_run). One query."""
-    if run_id is not None:
-        return HotspotRun.objects.filter(pk=run_id, status=RunStatus.COMPLETED).first()
-    return hotspot_selectors.latest_run(**question)
-
-
 def _hotspot_rows(hotspots: QuerySet[Hotspot], params: Mapping[str, Any]) -> tuple[str, tuple]:
-    request = SimpleNamespace(query_params=params)
-    hotspots = BBoxFilter().filter_queryset(request, hotspots, SimpleNamespace(geo_filter_field="geom"))
+    hotspots = filter_bbox(hotspots, geo_field="geom", params=params)
     columns = {f"c_{name}": F(name) for name, _kind in sql.HOTSPOT_PROPERTIES if name != "run"}
     return _compile(hotspots.order_by().values(c_geom=F("geom"), c_run=F("run_id"), **columns))
 
@@ -468,10 +418,7 @@ def hotspot_layer_geojson(
     read picks (`run_id`, or the best run for `question`, chosen inside the same query),
     within `?bbox=` if given; features as the hotspots app's HotspotFeature, `weekdays`
     naming its ISO weekdays. One query."""
-    if run_id is not None:
-        hotspots = Hotspot.objects.filter(run_id=run_id, run__status=RunStatus.COMPLETED)
-    else:
-        hotspots = hotspot_selectors.latest_hotspots(**question)
+    hotspots = hotspot_selectors.answering_hotspots(question=question, run_id=run_id)
     records_sql, records_params = _hotspot_rows(hotspots, params)
     query = sql.HOTSPOT_LAYER.replace("{records}", records_sql)
     with connection.cursor() as cursor:

@@ -4,22 +4,14 @@ its type (ebikeops.operations.api.serializers), so sync and REST accept exactly 
 from rest_framework import serializers
 
 from ebikeops.core.geofields import AwareDateTimeField
-from ebikeops.operations.api import serializers as rest
+from ebikeops.operations.api.serializers import SHAPES
+from ebikeops.operations.models import RecordType
 
 from . import errors
-from .models import RecordType, SeizurePhoto
 from .services import OPS, STATUSES, UPDATE
 
-CREATE_INPUTS = {
-    RecordType.OPERATION: rest.OperationInput,
-    RecordType.SEIZURE: rest.SeizureCreateInput,
-    RecordType.ARREST: rest.ArrestCreateInput,
-}
-UPDATE_INPUTS = {
-    RecordType.OPERATION: rest.OperationUpdateInput,
-    RecordType.SEIZURE: rest.SeizureUpdateInput,
-    RecordType.ARREST: rest.ArrestUpdateInput,
-}
+CREATE_INPUTS = {record_type: shapes.create_input for record_type, shapes in SHAPES.items()}
+UPDATE_INPUTS = {record_type: shapes.update_input for record_type, shapes in SHAPES.items()}
 
 
 class SyncItemInput(serializers.Serializer):
@@ -93,28 +85,3 @@ class SyncInfo(serializers.Serializer):
     max_body_bytes = serializers.IntegerField()
     photo_max_bytes = serializers.IntegerField()
     idempotency_retention_days = serializers.FloatField()
-
-
-class PhotoUploadInput(serializers.Serializer):
-    file = serializers.FileField(help_text="JPEG or PNG, judged by its content")
-    id = serializers.UUIDField(required=False, help_text="client-generated photo UUID, for safe re-sends")
-
-
-class PhotoOutput(serializers.ModelSerializer):
-    seizure = serializers.UUIDField(source="seizure_id", read_only=True)
-    status = serializers.SerializerMethodField(help_text="attached, or pending until the seizure arrives")
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = SeizurePhoto
-        fields = ("id", "seizure", "status", "content_type", "size_bytes", "sha256", "created_at", "url")
-
-    def get_status(self, photo) -> str:
-        return "attached" if photo.attached else "pending"  # annotated by selectors.photo_list
-
-    def get_url(self, photo) -> str:
-        from django.urls import reverse
-
-        path = reverse("photo-content", kwargs={"pk": photo.pk})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path

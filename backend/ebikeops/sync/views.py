@@ -1,4 +1,4 @@
-"""Sync over HTTP: the batch endpoint, and seizure photos (upload, list, download).
+"""Sync over HTTP: the batch endpoint.
 
 The batch view parses each item (envelope, then the type's REST input serializer), hands
 the parsed items to `sync_batch_apply`, and answers one result per item in request order.
@@ -7,29 +7,25 @@ the parsed items to `sync_batch_apply`, and answers one result per item in reque
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import renderers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ebikeops.core.permissions import IsFieldRole, sees_sensitive_fields
-from ebikeops.core.problems import PayloadTooLarge, flatten_errors
-from ebikeops.operations.api.views import ARRESTS, OPERATIONS, SEIZURES
+from ebikeops.core.errors import PayloadTooLarge
+from ebikeops.core.http import refuse_large_body
+from ebikeops.core.idempotency import fingerprint
+from ebikeops.core.permissions import IsFieldRole
+from ebikeops.core.problems import flatten_errors
+from ebikeops.operations.api.serializers import SHAPES
+from ebikeops.operations.models import RecordType
+from ebikeops.operations.records import KINDS
 
 from . import errors
-from .models import RecordType, SeizurePhoto
-from .selectors import photo_list
 from .serializers import (
     CREATE_INPUTS,
     UPDATE_INPUTS,
-    PhotoOutput,
-    PhotoUploadInput,
     SyncBatchInput,
     SyncBatchResult,
     SyncInfo,
@@ -43,23 +39,8 @@ from .services import (
     UPDATE,
     ItemResult,
     SyncItem,
-    fingerprint,
-    photo_store,
     sync_batch_apply,
 )
-
-RESOURCES = {RecordType.OPERATION: OPERATIONS, RecordType.SEIZURE: SEIZURES, RecordType.ARREST: ARRESTS}
-# Room for multipart boundaries and the other form fields around a photo of the maximum size.
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
-
-
-def _refuse_large_body(request, limit: int) -> None:
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > limit:
-        raise PayloadTooLarge(errors.BODY_TOO_LARGE.format(size=length, limit=limit))
 
 
 def _rejected(errors_by_field: dict[str, list[str]]) -> ItemResult:
@@ -143,7 +124,7 @@ class SyncView(APIView):
         tags=["sync"],
     )
     def post(self, request):
-        _refuse_large_body(request, settings.SYNC_MAX_BODY_BYTES)
+        refuse_large_body(request, settings.SYNC_MAX_BODY_BYTES)
         body = request.data
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             raise ValidationError({"items": [errors.BATCH_NOT_OBJECT]})
@@ -208,85 +189,6 @@ class SyncView(APIView):
 
     def current_state(self, record_type: str, record) -> dict:
         """The record as the caller may see it, through the REST API's output serializer."""
-        resource = RESOURCES[record_type]
-        fresh = resource.selector().get(pk=record.pk)
-        serializer = resource.sensitive if sees_sensitive_fields(self.request.user) else resource.public
+        fresh = KINDS[record_type].selector().get(pk=record.pk)
+        serializer = SHAPES[record_type].output_for(self.request.user)
         return serializer(fresh, context={"request": self.request}).data
-
-
-class PassthroughImageRenderer(renderers.BaseRenderer):
-    """Lets a client that asks for `Accept: image/*` reach the photo download."""
-
-    media_type = "image/*"
-    format = "image"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return renderers.JSONRenderer().render(data) if isinstance(data, dict | list) else data
-
-
-class SeizurePhotosView(APIView):
-    """GET: a seizure's photos. POST: upload one (multipart `file`, optional `id`). The
-    seizure need not exist yet: the photo is kept as `pending` until it does."""
-
-    permission_classes = [IsFieldRole]
-    parser_classes = [MultiPartParser]
-
-    def photo_body(self, photo_id) -> dict:
-        return PhotoOutput(photo_list().get(pk=photo_id), context={"request": self.request}).data
-
-    @extend_schema(responses=PhotoOutput(many=True), tags=["photos"])
-    def get(self, request, seizure_id):
-        photos = photo_list(seizure_id=seizure_id)
-        return Response(PhotoOutput(photos, many=True, context={"request": request}).data)
-
-    @extend_schema(
-        request={"multipart/form-data": PhotoUploadInput},
-        responses={
-            201: PhotoOutput,
-            200: OpenApiResponse(PhotoOutput, description="this photo id was already stored"),
-            409: OpenApiResponse(description="photo id reused with other content"),
-            410: OpenApiResponse(description="the seizure was deleted"),
-            413: OpenApiResponse(description="larger than PHOTO_MAX_BYTES"),
-            415: OpenApiResponse(description="not JPEG/PNG by content, or a lying content type"),
-        },
-        tags=["photos"],
-    )
-    def post(self, request, seizure_id):
-        _refuse_large_body(request, settings.PHOTO_MAX_BYTES + MULTIPART_OVERHEAD_BYTES)
-        form = PhotoUploadInput(data=request.data)
-        form.is_valid(raise_exception=True)
-        upload = form.validated_data["file"]
-        photo, created = photo_store(
-            seizure_id=seizure_id,
-            upload=upload,
-            size=upload.size,
-            declared_content_type=upload.content_type,
-            user=request.user,
-            photo_id=form.validated_data.get("id"),
-        )
-        body = self.photo_body(photo.pk)
-        return Response(
-            body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK, headers={"Location": body["url"]}
-        )
-
-
-class PhotoContentView(APIView):
-    """GET the image itself (officers and commanders only)."""
-
-    permission_classes = [IsFieldRole]
-    renderer_classes = [renderers.JSONRenderer, PassthroughImageRenderer]
-
-    @extend_schema(
-        responses={(200, "image/jpeg"): OpenApiTypes.BINARY, (200, "image/png"): OpenApiTypes.BINARY},
-        tags=["photos"],
-    )
-    def get(self, request, pk):
-        photo = get_object_or_404(SeizurePhoto, pk=pk)
-        response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-        response["Content-Disposition"] = f'inline; filename="{photo.pk}{photo.file.name[-4:]}"'
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, max-age=3600"
-        response["ETag"] = f'"{photo.sha256}"'
-        return response

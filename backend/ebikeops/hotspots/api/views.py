@@ -7,7 +7,7 @@ Reads are for every role (IsAnyRole); a recompute is for commanders (IsCommander
 import orjson
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from ebikeops.core.permissions import IsAnyRole, IsCommander
 
 from .. import selectors, services
-from ..models import HotspotRun, RunStatus
+from ..models import HotspotRun
 from ..params import MIN_GISTAR_POINTS
 from . import serializers as s
 
@@ -39,11 +39,12 @@ def _form(serializer_class, request):
 def _pick_run(form: s.ReadInput) -> tuple[HotspotRun | None, bool]:
     """(run, whether its window is the one asked for)."""
     run_id = form.validated_data.get("run")
-    if run_id is not None:
-        run = get_object_or_404(HotspotRun, pk=run_id, status=RunStatus.COMPLETED)
-        return run, True
     question = form.question()
-    run = selectors.latest_run(**question)
+    run = selectors.answering_run(question=question, run_id=run_id)
+    if run_id is not None:
+        if run is None:
+            raise Http404
+        return run, True
     if run is None:
         return None, False
     asked = (question["since"], question["until"])

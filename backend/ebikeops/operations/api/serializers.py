@@ -1,8 +1,11 @@
 """Input serializers check shape only (types, choices, lengths); services check meaning.
 Output serializers are GeoJSON Features with explicit fields; totals are annotations."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.fields import get_error_detail
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
@@ -12,6 +15,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from ebikeops.core.geofields import AwareDateTimeField, GeoJSONMultiPointField, GeoJSONPointField
 from ebikeops.core.geojson import unwrap_feature
 from ebikeops.core.models import Source, User
+from ebikeops.core.permissions import sees_sensitive_fields
 
 from ..models import (
     Arrest,
@@ -19,7 +23,9 @@ from ..models import (
     OffenceCategory,
     Operation,
     OperationStatus,
+    RecordType,
     Seizure,
+    SeizurePhoto,
     SeizurePower,
     SeizureReason,
     VehicleType,
@@ -259,3 +265,54 @@ class ArrestFeature(GeoFeatureModelSerializer):
 class ArrestFeatureWithNotes(ArrestFeature):
     class Meta(ArrestFeature.Meta):
         fields = (*ARREST_FIELDS, "notes")
+
+
+class PhotoUploadInput(serializers.Serializer):
+    file = serializers.FileField(help_text="JPEG or PNG, judged by its content")
+    id = serializers.UUIDField(required=False, help_text="client-generated photo UUID, for safe re-sends")
+
+
+class PhotoOutput(serializers.ModelSerializer):
+    seizure = serializers.UUIDField(source="seizure_id", read_only=True)
+    status = serializers.SerializerMethodField(help_text="attached, or pending until the seizure arrives")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SeizurePhoto
+        fields = ("id", "seizure", "status", "content_type", "size_bytes", "sha256", "created_at", "url")
+
+    def get_status(self, photo) -> str:
+        return "attached" if photo.attached else "pending"  # annotated by selectors.photo_list
+
+    def get_url(self, photo) -> str:
+        path = reverse("photo-content", kwargs={"pk": photo.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+@dataclass(frozen=True)
+class RecordShapes:
+    """The serializers of one record type: what it accepts and what each role reads."""
+
+    create_input: type[serializers.Serializer]
+    nested_input: type[serializers.Serializer] | None  # under /operations/{id}/...: operation from the URL
+    update_input: type[serializers.Serializer]
+    public: type[serializers.Serializer]
+    sensitive: type[serializers.Serializer]  # officers and commanders: notes, frame numbers
+
+    def output_for(self, user) -> type[serializers.Serializer]:
+        """The output serializer for `user`'s role: analysts get no sensitive fields."""
+        return self.sensitive if sees_sensitive_fields(user) else self.public
+
+
+SHAPES: dict[str, RecordShapes] = {
+    RecordType.OPERATION: RecordShapes(
+        OperationInput, None, OperationUpdateInput, OperationFeature, OperationFeatureWithNotes
+    ),
+    RecordType.SEIZURE: RecordShapes(
+        SeizureCreateInput, SeizureInput, SeizureUpdateInput, SeizureFeature, SeizureFeatureSensitive
+    ),
+    RecordType.ARREST: RecordShapes(
+        ArrestCreateInput, ArrestInput, ArrestUpdateInput, ArrestFeature, ArrestFeatureWithNotes
+    ),
+}

@@ -1,26 +1,34 @@
 from django.urls import path
 
-from . import views
+from . import photos, views
 
 urlpatterns = [
-    path("operations/", views.OperationListCreateView.as_view(), name="operation-list"),
-    path("operations/<uuid:pk>/", views.OperationDetailView.as_view(), name="operation-detail"),
+    path("operations/", views.OperationListCreateApi.as_view(), name="operation-list"),
+    path("operations/<uuid:pk>/", views.OperationDetailApi.as_view(), name="operation-detail"),
     path(
-        "operations/<uuid:operation_pk>/seizures/", views.OperationSeizuresView.as_view(), name="operation-seizure-list"
+        "operations/<uuid:operation_pk>/seizures/",
+        views.OperationSeizureListCreateApi.as_view(),
+        name="operation-seizure-list",
     ),
     path(
         "operations/<uuid:operation_pk>/seizures/<uuid:pk>/",
-        views.OperationSeizureDetailView.as_view(),
+        views.OperationSeizureDetailApi.as_view(),
         name="operation-seizure-detail",
     ),
-    path("operations/<uuid:operation_pk>/arrests/", views.OperationArrestsView.as_view(), name="operation-arrest-list"),
+    path(
+        "operations/<uuid:operation_pk>/arrests/",
+        views.OperationArrestListCreateApi.as_view(),
+        name="operation-arrest-list",
+    ),
     path(
         "operations/<uuid:operation_pk>/arrests/<uuid:pk>/",
-        views.OperationArrestDetailView.as_view(),
+        views.OperationArrestDetailApi.as_view(),
         name="operation-arrest-detail",
     ),
-    path("seizures/", views.SeizureListCreateView.as_view(), name="seizure-list"),
-    path("seizures/<uuid:pk>/", views.SeizureDetailView.as_view(), name="seizure-detail"),
-    path("arrests/", views.ArrestListCreateView.as_view(), name="arrest-list"),
-    path("arrests/<uuid:pk>/", views.ArrestDetailView.as_view(), name="arrest-detail"),
+    path("seizures/", views.SeizureListCreateApi.as_view(), name="seizure-list"),
+    path("seizures/<uuid:pk>/", views.SeizureDetailApi.as_view(), name="seizure-detail"),
+    path("arrests/", views.ArrestListCreateApi.as_view(), name="arrest-list"),
+    path("arrests/<uuid:pk>/", views.ArrestDetailApi.as_view(), name="arrest-detail"),
+    path("seizures/<uuid:seizure_id>/photos/", photos.SeizurePhotosApi.as_view(), name="seizure-photo-list"),
+    path("photos/<uuid:pk>/", photos.PhotoApi.as_view(), name="photo-content"),
 ]

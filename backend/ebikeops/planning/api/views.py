@@ -19,9 +19,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ebikeops.areas.selectors import borough_by_name_or_code
-from ebikeops.core.models import Role
-from ebikeops.core.permissions import IsAnyRole, IsCommander, IsCommanderOrAnalyst, IsFieldRole, is_owner
+from ebikeops.core.models import OPERATIONAL_ROLES, Role
+from ebikeops.core.permissions import IsAnyRole, IsCommander, IsCommanderOrAnalyst, IsFieldRole
 from ebikeops.operations.models import Operation
+from ebikeops.operations.policies import is_owner
 
 from .. import errors, selectors, services
 from ..models import FollowedSuggestion, Suggestion
@@ -44,7 +45,7 @@ class FollowPermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         role = _role(request)
         if request.method in SAFE_METHODS:
-            return role in Role.values
+            return role in OPERATIONAL_ROLES
         return role in (Role.OFFICER, Role.COMMANDER)
 
     def has_object_permission(self, request, view, obj) -> bool:

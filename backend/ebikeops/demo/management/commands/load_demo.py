@@ -1,3 +1,4 @@
+import os
 import secrets
 from datetime import date
 
@@ -54,8 +55,6 @@ class Command(BaseCommand):
             self._users()
 
     def _users(self) -> None:
-        import os
-
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         for username, role in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username, defaults={"role": role})

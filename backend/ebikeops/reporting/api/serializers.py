@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from ebikeops.operations.models import Disposition, OffenceCategory, SeizureReason, VehicleType
 
-from .sql import SUMMARY_DIMENSIONS
+from ..sql import SUMMARY_DIMENSIONS
 
 UNKNOWN_DIMENSION = "Unknown grouping {value!r}; use any of: {choices}."
 REPEATED_DIMENSION = "{value!r} is given twice."

@@ -1,4 +1,4 @@
-"""HTTP preconditions and idempotency for the single-record endpoints of the operations API.
+"""HTTP preconditions and idempotency, shared by every endpoint that writes a versioned record.
 
 - ETag is the record's version as a strong entity tag: `ETag: "3"`.
 - A PATCH must send `If-Match` with that tag (428 without it); a stale tag gets 412 with the
@@ -17,24 +17,59 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
+from rest_framework import exceptions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ebikeops.core.problems import problem_response
-
-from . import errors
-from .exceptions import KeyInFlight, PreconditionRequired
+from .errors import PayloadTooLarge
+from .idempotency import fingerprint, idempotency_key_get, idempotency_key_store, idempotency_lock
 from .models import IdempotencyScope
-from .selectors import idempotency_key_get
-from .services import fingerprint, idempotency_key_store, idempotency_lock
+from .problems import problem_response
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 STORED_HEADERS = ("Location", "ETag")
 _KEY = re.compile(r'^"?([\x21\x23-\x7e]{1,255})"?$')  # visible ASCII, optionally quoted (sf-string)
 _ETAG = re.compile(r'^"(\d{1,10})"$|^(\d{1,10})$')
+
+KEY_MALFORMED = "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is ideal)."
+KEY_REUSED = "This Idempotency-Key was already used for a different request. Use a new key for a new request."
+KEY_IN_FLIGHT = "A request with this Idempotency-Key is still being processed; retry shortly."
+IF_MATCH_REQUIRED = (
+    'Send If-Match with the ETag you last read (e.g. If-Match: "3") so a stale change cannot overwrite someone else\'s.'
+)
+IF_MATCH_MALFORMED = 'If-Match must be an ETag as sent by this API (e.g. "3") or *.'
+PRECONDITION_FAILED = "This {type} has changed since you read it: it is now at version {version}."
+BODY_TOO_LARGE = "The request body is {size} bytes; this endpoint accepts at most {limit}."
+
+
+class KeyInFlight(exceptions.APIException):
+    """409: an earlier request with the same Idempotency-Key is still being processed."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = KEY_IN_FLIGHT
+    default_code = "idempotency_key_in_flight"
+    wait = 1  # DRF turns `wait` into a Retry-After header
+
+
+class PreconditionRequired(exceptions.APIException):
+    """428: a change to a versioned record must say which version it was based on."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = IF_MATCH_REQUIRED
+    default_code = "precondition_required"
+
+
+def refuse_large_body(request: Request, limit: int) -> None:
+    """Raise PayloadTooLarge (413) before parsing a body whose Content-Length exceeds `limit`."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise PayloadTooLarge(BODY_TOO_LARGE.format(size=length, limit=limit))
 
 
 def etag(version: int) -> str:
@@ -55,7 +90,7 @@ def if_match_versions(request: Request, *, required: bool) -> list[int] | None:
     raw = request.headers.get("If-Match")
     if raw is None:
         if required:
-            raise PreconditionRequired(errors.IF_MATCH_REQUIRED)
+            raise PreconditionRequired(IF_MATCH_REQUIRED)
         return None
     if raw.strip() == "*":
         return None
@@ -63,14 +98,16 @@ def if_match_versions(request: Request, *, required: bool) -> list[int] | None:
     for part in raw.split(","):
         match = _ETAG.match(part.strip())
         if match is None:
-            raise ValidationError({"If-Match": [errors.IF_MATCH_MALFORMED]})
+            raise ValidationError({"If-Match": [IF_MATCH_MALFORMED]})
         versions.append(int(match.group(1) or match.group(2)))
     return versions
 
 
-def expected_from(versions: list[int] | None, current: int) -> int | None:
-    """The version to check against: the current one if If-Match names it, else the
-    first named (which then fails the check); None means "any version"."""
+def expected_version(request: Request, current: int, *, required: bool) -> int | None:
+    """The version the client based its change on, from If-Match: the current one if If-Match
+    names it, else the first named (which then fails the service's check). None means "any
+    version" (`If-Match: *`, or no header where it is optional)."""
+    versions = if_match_versions(request, required=required)
     if versions is None:
         return None
     return current if current in versions else versions[0]
@@ -81,7 +118,7 @@ def precondition_failed(*, record_type: str, version: int, current: dict) -> Res
     response = problem_response(
         412,
         "Precondition Failed",
-        errors.PRECONDITION_FAILED.format(type=record_type, version=version),
+        PRECONDITION_FAILED.format(type=record_type, version=version),
         current_version=version,
         current=current,
     )
@@ -94,8 +131,16 @@ def _idempotency_key(request: Request) -> str | None:
         return None
     match = _KEY.match(raw.strip())
     if match is None:
-        raise ValidationError({IDEMPOTENCY_HEADER: [errors.KEY_MALFORMED]})
+        raise ValidationError({IDEMPOTENCY_HEADER: [KEY_MALFORMED]})
     return match.group(1)
+
+
+def _replay(stored) -> Response:
+    replay = Response(json.loads(stored.response_body) if stored.response_body else None, status=stored.response_status)
+    for name, value in stored.response_headers.items():
+        replay[name] = value
+    replay[REPLAYED_HEADER] = "true"
+    return replay
 
 
 def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
@@ -109,18 +154,12 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
     scope = IdempotencyScope.HTTP
     with transaction.atomic():
         if not idempotency_lock(user=request.user, scope=scope, key=key, wait=False):
-            raise KeyInFlight(errors.KEY_IN_FLIGHT)
+            raise KeyInFlight()
         stored = idempotency_key_get(user=request.user, scope=scope, key=key, now=now)
         if stored is not None:
             if stored.fingerprint != request_fingerprint:
-                return problem_response(422, "Idempotency key reused", errors.KEY_REUSED)
-            replay = Response(
-                json.loads(stored.response_body) if stored.response_body else None, status=stored.response_status
-            )
-            for name, value in stored.response_headers.items():
-                replay[name] = value
-            replay[REPLAYED_HEADER] = "true"
-            return replay
+                return problem_response(422, "Idempotency key reused", KEY_REUSED)
+            return _replay(stored)
         response = handler()
         if 200 <= response.status_code < 300:
             body = (
@@ -139,13 +178,3 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
                 now=now,
             )
         return response
-
-
-__all__ = [
-    "etag",
-    "expected_from",
-    "idempotent",
-    "if_match_versions",
-    "precondition_failed",
-    "with_etag",
-]

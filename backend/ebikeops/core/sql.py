@@ -1,4 +1,4 @@
-"""The sync app's raw SQL: PostgreSQL advisory locks, which the ORM does not expose.
+"""Core raw SQL: PostgreSQL advisory locks, which the ORM does not expose.
 
 A transaction-level advisory lock is held until the transaction ends, so "claim the key in
 the same transaction as the work" needs nothing else: a second request with the same key

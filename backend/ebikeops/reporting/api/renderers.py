@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from .sql import SUMMARY_COUNTS
+from ..sql import SUMMARY_COUNTS
 
 UNKNOWN_FORMAT = "Unknown format {value!r}; use one of: {choices}."
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ebikeops.sync import errors
-from ebikeops.sync.models import SeizurePhoto
+from ebikeops.operations import errors
+from ebikeops.operations.models import SeizurePhoto
 from tests.factories import SeizureFactory
 from tests.sync import images
 
@@ -32,7 +32,7 @@ def stored_files(root) -> list:
 
 
 def test_it_stores_a_jpeg_and_serves_it_back_to_officers(officer_client, commander_client, media_root):
-    seizure = SeizureFactory()
+    seizure = SeizureFactory(created_by=officer_client.user)
     content = images.jpeg()
     response = upload(officer_client, seizure.pk, content, "image/jpeg")
     assert response.status_code == 201, response.json()
@@ -50,7 +50,7 @@ def test_it_stores_a_jpeg_and_serves_it_back_to_officers(officer_client, command
 
 
 def test_a_photo_with_a_lying_content_type_is_refused(officer_client, media_root):
-    seizure = SeizureFactory()
+    seizure = SeizureFactory(created_by=officer_client.user)
     response = upload(officer_client, seizure.pk, images.png(), "image/jpeg", name="photo.jpg")
     assert response.status_code == 415
     assert response.json()["detail"] == errors.PHOTO_TYPE_MISMATCH.format(declared="image/jpeg", detected="image/png")
@@ -60,7 +60,7 @@ def test_a_photo_with_a_lying_content_type_is_refused(officer_client, media_root
 
 
 def test_a_truncated_png_is_refused(officer_client, media_root):
-    seizure = SeizureFactory()
+    seizure = SeizureFactory(created_by=officer_client.user)
     response = upload(officer_client, seizure.pk, images.png()[:-8], "image/png", name="photo.png")
     assert response.status_code == 400
     assert response.json()["errors"]["file"] == [errors.PHOTO_TRUNCATED.format(detected="image/png")]
@@ -69,7 +69,7 @@ def test_a_truncated_png_is_refused(officer_client, media_root):
 
 def test_a_photo_over_the_size_limit_is_refused_with_413(officer_client, settings, media_root):
     settings.PHOTO_MAX_BYTES = 100
-    seizure = SeizureFactory()
+    seizure = SeizureFactory(created_by=officer_client.user)
     response = upload(officer_client, seizure.pk, images.jpeg(b"x" * 150), "image/jpeg")
     assert response.status_code == 413
     assert SeizurePhoto.objects.count() == 0 and stored_files(media_root) == []
@@ -85,7 +85,7 @@ def test_a_photo_may_arrive_before_its_seizure_and_is_attached_when_it_does(offi
 
 
 def test_re_sending_a_photo_id_is_safe_and_reusing_it_for_other_bytes_is_refused(officer_client, media_root):
-    seizure = SeizureFactory()
+    seizure = SeizureFactory(created_by=officer_client.user)
     photo_id = uuid.uuid4()
     first = upload(officer_client, seizure.pk, images.jpeg(), "image/jpeg", photo_id=photo_id)
     again = upload(officer_client, seizure.pk, images.jpeg(), "image/jpeg", photo_id=photo_id)
@@ -104,7 +104,7 @@ class ShortWritingStorage(FileSystemStorage):
 
 def test_a_photo_is_never_reported_stored_when_storage_lost_it(officer_client, settings, media_root):
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": f"{__name__}.ShortWritingStorage"}}
-    seizure = SeizureFactory()
+    seizure = SeizureFactory(created_by=officer_client.user)
     officer_client.raise_request_exception = False
     response = upload(officer_client, seizure.pk, images.jpeg(), "image/jpeg")
     assert response.status_code == 500
@@ -115,7 +115,7 @@ def test_a_photo_is_never_reported_stored_when_storage_lost_it(officer_client, s
 def test_deleting_a_seizure_removes_its_photos_and_refuses_new_ones(
     officer_client, commander_client, media_root, django_capture_on_commit_callbacks
 ):
-    seizure = SeizureFactory()
+    seizure = SeizureFactory(created_by=officer_client.user)
     assert upload(officer_client, seizure.pk, images.jpeg(), "image/jpeg").status_code == 201
     with django_capture_on_commit_callbacks(execute=True):
         assert commander_client.delete(f"/api/v1/seizures/{seizure.pk}/").status_code == 204
@@ -125,7 +125,7 @@ def test_deleting_a_seizure_removes_its_photos_and_refuses_new_ones(
 
 
 def test_analysts_may_not_upload_list_or_download_photos(analyst_client, officer_client, anon_client):
-    seizure = SeizureFactory()
+    seizure = SeizureFactory(created_by=officer_client.user)
     photo = upload(officer_client, seizure.pk, images.jpeg(), "image/jpeg").json()
     assert upload(analyst_client, seizure.pk, images.jpeg(), "image/jpeg").status_code == 403
     assert analyst_client.get(f"/api/v1/seizures/{seizure.pk}/photos/").status_code == 403
@@ -135,7 +135,7 @@ def test_analysts_may_not_upload_list_or_download_photos(analyst_client, officer
 
 
 def test_listing_photos_costs_the_same_queries_for_many(officer_client, django_assert_num_queries):
-    seizure = SeizureFactory()
+    seizure = SeizureFactory(created_by=officer_client.user)
     for shade in range(5):
         assert upload(officer_client, seizure.pk, images.png(shade=shade), "image/png", name="p.png").status_code == 201
     # token lookup + one query for the photos with their `attached` flag

@@ -18,7 +18,7 @@ from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
-from . import selectors
+from .. import selectors
 
 # Bump when an endpoint's output changes for the same data (a new column, say), so that
 # clients holding an old ETag get the new representation.

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from ebikeops.sync.services import idempotency_keys_purge, pending_photos_purge
+from ebikeops.core.idempotency import idempotency_keys_purge
+from ebikeops.operations.photos import pending_photos_purge
 
 
 class Command(BaseCommand):

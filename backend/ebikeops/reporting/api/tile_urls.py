@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from . import views
+from . import tiles
 
 urlpatterns = [
-    path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.mvt", views.TileView.as_view(), name="tile"),
+    path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.mvt", tiles.TileApi.as_view(), name="tile"),
 ]
