@@ -13,6 +13,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Model
+from django.db.models.fields.files import FieldFile
 
 from . import sql
 from .context import AuditContext, current_context
@@ -35,8 +36,8 @@ def record_key(record: RecordRef) -> str:
     return f"{record._meta.model_name}:{record.pk}"
 
 
-def _jsonable(value: Any) -> Any:
-    """Dates, UUIDs, decimals and geometries as JSON (geometries as GeoJSON text)."""
+def jsonable(value: Any) -> Any:
+    """Dates, UUIDs, decimals and geometries as JSON (geometries as GeoJSON objects)."""
     if value is None:
         return None
     return json.loads(json.dumps(value, cls=_Encoder))
@@ -46,6 +47,8 @@ class _Encoder(DjangoJSONEncoder):
     def default(self, o: Any) -> Any:
         if hasattr(o, "geojson"):
             return json.loads(o.geojson)
+        if isinstance(o, FieldFile):
+            return o.name  # where the file is, never its bytes
         return super().default(o)
 
 
@@ -90,9 +93,9 @@ def event_record(
         action=action,
         endpoint=(endpoint if endpoint is not None else (context.endpoint if context else ""))[:100],
         records=[record_key(record) for record in records],
-        filters=_jsonable(dict(filters)) if filters is not None else None,
+        filters=jsonable(dict(filters)) if filters is not None else None,
         count=count,
-        changes=_jsonable(dict(changes)) if changes is not None else None,
+        changes=jsonable(dict(changes)) if changes is not None else None,
         purpose=(purpose if purpose is not None else (context.purpose if context else ""))[:500],
     )
     # One INSERT: atomic on its own (a read's event needs no transaction; a write's is in one).
@@ -102,7 +105,7 @@ def event_record(
 
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """{"field": [before, after]} for the fields whose value differs (JSON-ready)."""
-    old, new = _jsonable(dict(before)), _jsonable(dict(after))
+    old, new = jsonable(dict(before)), jsonable(dict(after))
     return {
         name: [old.get(name), new.get(name)] for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)
     }
