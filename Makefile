@@ -49,7 +49,7 @@ run: setup
 	$(MANAGE) migrate --no-input
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	@if [ -f "$(BOROUGHS_FILE)" ]; then $(MANAGE) load_boroughs "$(BOROUGHS_FILE)"; \
-	  else echo "BOROUGHS_FILE $(BOROUGHS_FILE) not found: running without borough boundaries (see README)"; fi
+	  else echo "BOROUGHS_FILE $(BOROUGHS_FILE) not found: running without borough boundaries (see docs/operating.md)"; fi
 	$(MANAGE) load_corridors "$(CORRIDORS_FILE)"
 	$(MANAGE) load_demo --users
 	$(MANAGE) compute_hotspots

@@ -18,7 +18,7 @@ def boroughs(db):
     path = settings.BOROUGHS_FILE
     assert path.exists(), (
         f"BOROUGHS_FILE {path} is missing: put the shared geodata beside the repo "
-        "or set BOROUGHS_FILE (see README, 'Geodata')."
+        "or set BOROUGHS_FILE (see docs/operating.md, 'Boroughs')."
     )
     if Borough.objects.count() != 33:
         boroughs_load(path=path)

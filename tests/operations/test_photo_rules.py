@@ -8,8 +8,8 @@ import pytest
 from ebikeops.operations import errors
 from ebikeops.operations.models import SeizurePhoto
 from tests.factories import OperationFactory, SeizureFactory
-from tests.sync import images
 from tests.operations.test_photos import upload
+from tests.sync import images
 
 pytestmark = pytest.mark.django_db
 

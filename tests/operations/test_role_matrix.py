@@ -1,4 +1,4 @@
-"""Every role against every operations endpoint and method, as the README's "Roles" table
+"""Every role against every operations endpoint and method, as docs/api/auth.md's "Roles" table
 and ebikeops.core.permissions.FieldRecordPermission state them:
 
 - anonymous: 401 everywhere;
@@ -159,7 +159,7 @@ def test_each_role_gets_the_documented_answer(request, records, endpoint, method
     response = send(client, endpoint, method, records)
 
     assert response.status_code == status, (
-        f"{method.upper()} {endpoint.url} as {role}: expected {status} (README 'Roles'), "
+        f"{method.upper()} {endpoint.url} as {role}: expected {status} (docs/api/auth.md, 'Roles'), "
         f"got {response.status_code}: {response.content[:300]!r}"
     )
     if status >= 400:

@@ -209,7 +209,7 @@ MAP_POINTS_MIN_ZOOM = int(env_number("MAP_POINTS_MIN_ZOOM", 12, int))
 MAP_MAX_POINTS = int(env_number("MAP_MAX_POINTS", 1000, int))
 
 # --- Hotspots (ebikeops.hotspots) ----------------------------------------------------------
-# Defaults of a hotspot run; every request may override them (see README, "Hotspots").
+# Defaults of a hotspot run; every request may override them (see docs/methods/hotspots.md).
 HOTSPOT_EPS_M = env_number("HOTSPOT_EPS_M", 100.0)  # DBSCAN radius, metres
 HOTSPOT_MIN_POINTS = int(env_number("HOTSPOT_MIN_POINTS", 5, int))  # seizures within eps_m for a core place
 HOTSPOT_WINDOW_DAYS = env_number("HOTSPOT_WINDOW_DAYS", 365.0)  # default data window, ending now

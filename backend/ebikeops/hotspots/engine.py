@@ -365,7 +365,7 @@ TREND_ALPHA = 0.05  # Mann-Kendall significance for intensifying / diminishing
 def ehsa_categories(hot: np.ndarray, cold: np.ndarray, trend_z: np.ndarray, trend_p: np.ndarray) -> np.ndarray:
     """Emerging hot spot category per cell from per-slice significance (`hot`, `cold`: slices
     x cells booleans, the last slice most recent) and the Mann-Kendall trend of its Gi* z.
-    Rules: README, 'Emerging hot spots'."""
+    Rules: docs/methods/hotspots.md, 'Emerging hot spots: the trend'."""
     slices, cells = hot.shape
     out = np.full(cells, TrendCategory.NO_PATTERN.value, dtype=object)
     if slices == 0:

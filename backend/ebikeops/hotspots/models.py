@@ -31,7 +31,7 @@ class TimeSlice(models.TextChoices):
 
 
 class TrendCategory(models.TextChoices):
-    """ArcGIS Emerging Hot Spot Analysis categories (rules in README, 'Hotspots')."""
+    """ArcGIS Emerging Hot Spot Analysis categories (rules in docs/methods/hotspots.md)."""
 
     NEW_HOT = "new_hot_spot", "New hot spot"
     CONSECUTIVE_HOT = "consecutive_hot_spot", "Consecutive hot spot"

@@ -93,7 +93,7 @@ def _echo(raw: Any, name: str) -> str | None:
 
 class SyncView(APIView):
     """GET: who you are and this server's sync limits. POST: apply a batch of changes made
-    offline; one result per item, in request order (see README, "Offline sync")."""
+    offline; one result per item, in request order (see docs/api/sync.md)."""
 
     permission_classes = [IsFieldRole]
 

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(
                 f"{path} does not exist. Download the London borough boundaries "
-                "(see README, 'Geodata') or name another file."
+                "(see docs/operating.md, 'Boroughs') or name another file."
             )
 
         def progress(index: int, name: str) -> None:
