@@ -59,6 +59,11 @@ def analyst(db):
 
 
 @pytest.fixture
+def auditor(db):
+    return UserFactory(username="auditor", role=Role.AUDITOR)
+
+
+@pytest.fixture
 def officer_client(officer):
     return _client_for(officer)
 
@@ -76,6 +81,11 @@ def commander_client(commander):
 @pytest.fixture
 def analyst_client(analyst):
     return _client_for(analyst)
+
+
+@pytest.fixture
+def auditor_client(auditor):
+    return _client_for(auditor)
 
 
 @pytest.fixture

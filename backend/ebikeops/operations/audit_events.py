@@ -34,8 +34,9 @@ def collected(records: Iterable[Model], *, user: User | None) -> None:
     )
 
 
-def altered(record: Model, before: Snapshot, *, user: User | None) -> None:
-    changes = audit.changed_fields(before, snapshot(record))
+def altered(record: Model, before: Snapshot, *, user: User | None, extra: Mapping[str, Any] | None = None) -> None:
+    """`extra`: more [before, after] pairs for the record (a custody step)."""
+    changes = {**audit.changed_fields(before, snapshot(record)), **(extra or {})}
     audit.event_record(action=Action.ALTER, actor=user, records=[record], changes={audit.record_key(record): changes})
 
 

@@ -201,6 +201,45 @@ class Arrest(TrackedModel):
         ]
 
 
+# --- Chain of custody ----------------------------------------------------------------------
+
+
+class CustodyStep(models.TextChoices):
+    SEIZED = "seized", "Seized"
+    HELD = "held", "Held at a store"
+    RELEASED = "released", "Released to the owner"
+    DESTROYED = "destroyed", "Destroyed"
+    RETAINED_EVIDENCE = "retained_evidence", "Retained as evidence"
+
+
+class CustodyEvent(models.Model):
+    """One step of a seized vehicle's custody: append-only (the database refuses UPDATE;
+    rows go only with their seizure's erasure, whose audit event keeps them). The current
+    disposition is the last step's (Seizure.disposition mirrors it)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    seizure = models.ForeignKey(Seizure, on_delete=models.CASCADE, related_name="custody")
+    sequence = models.PositiveIntegerField(help_text="1 for the seizure itself, then each step")
+    step = models.CharField(max_length=20, choices=CustodyStep.choices)
+    store = models.CharField(max_length=120, blank=True, help_text="the named store, for 'held'")
+    happened_at = models.DateTimeField(help_text="when the step happened (the release date, ...)")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["seizure", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["seizure", "sequence"], name="custody_event_sequence_unique"),
+            _choice("step", CustodyStep, "custody_event_step_valid"),
+            models.CheckConstraint(
+                condition=~Q(step=CustodyStep.HELD) | ~Q(store=""), name="custody_event_held_names_a_store"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} ({self.sequence}) of seizure {self.seizure_id}"
+
+
 # --- What deletions and photos leave behind -----------------------------------------------
 # Tombstones and photos were first the sync app's; they moved here (state only: the tables
 # keep their names) because every write path needs them, not only sync.

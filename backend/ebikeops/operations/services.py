@@ -24,7 +24,7 @@ from django.utils import timezone
 from ebikeops.core.errors import Forbidden, HasDependants, VersionConflict
 from ebikeops.core.models import Source, User
 
-from . import audit_events, errors
+from . import audit_events, custody, errors
 from .models import Arrest, OffenceCategory, Operation, OperationStatus, RecordType, Seizure, Tombstone
 from .photos import photos_delete
 from .policies import can_change, can_delete
@@ -186,6 +186,7 @@ def operation_create(
 
     op.save(force_insert=True)
     _insert_items(seizures=seizure_rows, arrests=arrest_rows)
+    custody.custody_started(seizures=seizure_rows, user=user)
     audit_events.collected([op, *seizure_rows, *arrest_rows], user=user)
     return op
 
@@ -312,6 +313,7 @@ def seizure_create(
         seizure.id = id
     collect([*_seizure_checks(seizure, operation, now=now), lambda: _check_new_id(Seizure, id)])
     seizure.save(force_insert=True)
+    custody.custody_started(seizures=[seizure], user=user)
     audit_events.collected([seizure], user=user)
     return seizure
 
@@ -330,10 +332,24 @@ def seizure_update(
     now = now or timezone.now()
     seizure = Seizure.objects.select_for_update().select_related("operation").get(pk=seizure.pk)
     before = audit_events.snapshot(seizure)
+    disposition = changes.get("disposition", seizure.disposition)
     _apply(seizure, changes, user=user, expected_version=expected_version)
     collect(_seizure_checks(seizure, seizure.operation, now=now))
+    extra = None
+    if disposition != before["disposition"]:
+        # A disposition set directly is the custody step that leads to it (one rule).
+        step = custody.STEP_FOR_DISPOSITION[disposition]
+        if step == custody.CustodyStep.HELD:
+            raise ValidationError({"disposition": errors.CUSTODY_DISPOSITION_HELD})
+        try:
+            last = custody.check_step(seizure=seizure, step=step, store="")
+        except ValidationError as exc:
+            raise ValidationError({"disposition": exc.message_dict["step"]}) from exc
+        extra = custody.custody_change(
+            custody.custody_append(seizure=seizure, last=last, step=step, store="", happened_at=now, user=user)
+        )
     seizure.save()
-    audit_events.altered(seizure, before, user=user)
+    audit_events.altered(seizure, before, user=user, extra=extra)
     return seizure
 
 
