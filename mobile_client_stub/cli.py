@@ -261,7 +261,7 @@ def cmd_arrest(client: Client) -> int:
         },
         warrant_offence_category=a.warrant_offence,
         accuracy_m=a.accuracy_m,
-        notes=a.notes,
+        disposal=a.disposal,
     )
     arrest_id = client.queue.add_create(record_type="arrest", data=data, recorded_at=_now(), label=a.offence)
     client.say(f"Arrest {arrest_id} logged ({a.offence}).")
@@ -498,6 +498,7 @@ OFFENCES = (
     "wanted_on_warrant",
     "other",
 )
+DISPOSALS = ("taken_to_custody", "street_bail", "de_arrested", "handed_to_other_force")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -574,7 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
     where(sub)
     sub.add_argument("--offence", required=True, choices=OFFENCES)
     sub.add_argument("--warrant-offence", choices=OFFENCES, help="for wanted_on_warrant")
-    sub.add_argument("--notes")
+    sub.add_argument("--disposal", choices=DISPOSALS, help="what happened next (no free text on arrests)")
     sub.add_argument("--operation")
 
     sub = command("photo", cmd_photo, "attach a photo to a seizure (before or after it syncs)")

@@ -1,7 +1,8 @@
 import pytest
 from django.db import connection
 
-from ebikeops.core.pseudonyms import PSEUDONYM_SQL, pseudonym, pseudonym_key
+from ebikeops.core.models import User
+from ebikeops.core.pseudonyms import PSEUDONYM_SQL, Pseudonym, pseudonym, pseudonym_key
 
 
 def test_it_is_stable_and_distinct_per_user():
@@ -19,7 +20,12 @@ def test_it_changes_with_the_key(settings):
 
 @pytest.mark.django_db
 def test_postgresql_computes_the_same_pseudonym():
-    sql = "SELECT " + PSEUDONYM_SQL.format(user_id="%(user)s::bigint") + ", " + PSEUDONYM_SQL.format(user_id="NULL")
+    sql = "SELECT " + PSEUDONYM_SQL.format(user_id="12345") + ", " + PSEUDONYM_SQL.format(user_id="NULL")
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"pseudonym_key": pseudonym_key(), "user": 12345})
+        cursor.execute(sql, [pseudonym_key(), pseudonym_key()])
         assert cursor.fetchone() == (pseudonym(12345), None)
+
+
+@pytest.mark.django_db
+def test_the_orm_expression_gives_the_same_pseudonym(officer):
+    assert User.objects.filter(pk=officer.pk).values_list(Pseudonym("id"), flat=True).get() == pseudonym(officer.pk)

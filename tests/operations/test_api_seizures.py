@@ -48,7 +48,7 @@ def test_it_answers_404_for_records_of_an_unknown_operation(officer_client):
 
 def test_it_hides_frame_numbers_and_notes_from_analysts(analyst_client, officer_client):
     seizure = SeizureFactory()
-    ArrestFactory(operation=seizure.operation, notes="told us where he lives")
+    ArrestFactory(operation=seizure.operation)  # arrests hold no free text at all (only coded fields)
     for url in (
         "/api/v1/seizures/",
         f"/api/v1/seizures/{seizure.pk}/",

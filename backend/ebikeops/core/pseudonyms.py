@@ -9,14 +9,16 @@ officer" without learning a name. The same digest is computed in PostgreSQL by
 import hashlib
 
 from django.conf import settings
+from django.db.models import CharField, Func
 
 PREFIX = "officer-"
 DIGITS = 10
 
-# SQL for the pseudonym of the user id in `{user_id}`; the key is the parameter %(pseudonym_key)s.
+# SQL for the pseudonym of the user id `{user_id}` (an expression without parameters); the
+# key is the one positional parameter.
 PSEUDONYM_SQL = (
     f"CASE WHEN {{user_id}} IS NULL THEN NULL ELSE '{PREFIX}' || left(encode(sha256(convert_to("
-    f"%(pseudonym_key)s || ':' || {{user_id}}::text, 'UTF8')), 'hex'), {DIGITS}) END"
+    f"%s || ':' || {{user_id}}::text, 'UTF8')), 'hex'), {DIGITS}) END"
 )
 
 
@@ -31,3 +33,16 @@ def pseudonym(user_id: int | None) -> str | None:
         return None
     digest = hashlib.sha256(f"{pseudonym_key()}:{user_id}".encode()).hexdigest()
     return PREFIX + digest[:DIGITS]
+
+
+class Pseudonym(Func):
+    """The pseudonym of a user-id column, computed by PostgreSQL (equal to `pseudonym()`):
+    `.values(lead_officer=Pseudonym("lead_officer_id"))`."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        if params:
+            raise ValueError("Pseudonym() takes a column, not an expression with parameters.")
+        return PSEUDONYM_SQL.format(user_id=f"({column})"), (pseudonym_key(),)

@@ -156,8 +156,19 @@ class Seizure(TrackedModel):
         ]
 
 
+class ArrestDisposal(models.TextChoices):
+    """What happened to the arrested person next, as a code: the arrest holds no free text
+    (data minimisation; it replaced `notes`)."""
+
+    TAKEN_TO_CUSTODY = "taken_to_custody", "Taken to custody"
+    STREET_BAIL = "street_bail", "Released on street bail"
+    DE_ARRESTED = "de_arrested", "De-arrested"
+    HANDED_TO_OTHER_FORCE = "handed_to_other_force", "Handed to another force"
+
+
 class Arrest(TrackedModel):
-    """An arrest during an operation. Deliberately holds no name or personal identifier."""
+    """An arrest during an operation. Deliberately holds no name, personal identifier or
+    free text."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="arrests")
@@ -173,7 +184,7 @@ class Arrest(TrackedModel):
         help_text="for 'wanted on warrant': the offence the warrant is for",
     )
     borough = models.ForeignKey(Borough, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    notes = models.TextField(blank=True)
+    disposal = models.CharField(max_length=24, choices=ArrestDisposal.choices, blank=True)
 
     class Meta:
         ordering = ["-arrested_at", "id"]
@@ -198,6 +209,9 @@ class Arrest(TrackedModel):
                 name="arrest_warrant_category_consistent",
             ),
             _choice("source", Source, "arrest_source_valid"),
+            models.CheckConstraint(
+                condition=Q(disposal="") | Q(disposal__in=ArrestDisposal.values), name="arrest_disposal_valid"
+            ),
         ]
 
 

@@ -9,6 +9,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from ebikeops.core.fields import FiniteFloatField
 from ebikeops.core.filters import parse_bbox
 from ebikeops.core.geofields import AwareDateTimeField
+from ebikeops.core.pseudonyms import pseudonym
 
 from ..models import FollowedSuggestion, Suggestion, SuggestionRun
 from ..params import LIMITS, MAX_RADIUS_M, MAX_SHIFT_HOURS, MAX_TEAMS
@@ -444,6 +445,15 @@ class FollowedSuggestionSerializer(serializers.ModelSerializer):
     class Meta:
         model = FollowedSuggestion
         fields = ("operation", "suggestion", "title", "linked_by", "linked_at")
+
+
+class FollowedSuggestionPublic(FollowedSuggestionSerializer):
+    """Analysts' view: who linked it as a stable pseudonym, not the username."""
+
+    linked_by = serializers.SerializerMethodField()
+
+    def get_linked_by(self, link) -> str | None:
+        return pseudonym(link.linked_by_id)
 
 
 class RateSerializer(serializers.Serializer):
