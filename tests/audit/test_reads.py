@@ -97,6 +97,19 @@ def test_an_export_is_a_disclosure(analyst_client, seizures):
     event = only_event()
     assert (event.action, event.endpoint, event.purpose) == ("disclose", "export-seizures-csv", "FOI 2026/118")
     assert event.filters == {"vehicle_type": "e_bike"}
+    rows = b"".join(analyst_client.get("/api/v1/exports/seizures.csv?vehicle_type=e_bike").streaming_content)
+    assert event.count == len(rows.decode().splitlines()) - 1 == 2  # the header aside
+
+
+def test_a_layer_read_records_how_many_features_it_gave(analyst_client, seizures):
+    body = analyst_client.get("/api/v1/layers/seizures/?vehicle_type=e_bike").json()
+    event = only_event()
+    assert (event.endpoint, event.count, event.filters) == (
+        "layer-seizures",
+        len(body["features"]),
+        {"vehicle_type": "e_bike"},
+    )
+    assert event.count == 2
 
 
 def test_a_summary_as_csv_is_a_disclosure_and_as_json_a_consultation(analyst_client, seizures):

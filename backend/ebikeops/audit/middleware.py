@@ -10,6 +10,7 @@ If the event cannot be written, the data is not handed over (503): no unlogged r
 """
 
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,7 @@ NOT_CONSULTATIONS = frozenset(
     {
         "health",
         "schema",
+        "sync",  # GET: the client's own limits and identity; POST writes, recorded by the services
         "swagger-ui",
         "map",
         "login",
@@ -84,9 +86,17 @@ def _query(request: HttpRequest, url_kwargs: dict[str, Any]) -> dict[str, Any]:
     return query
 
 
+# A FeatureCollection built in SQL ends with its foreign members (OGC API Features style).
+_NUMBER_RETURNED = re.compile(rb'"numberReturned"\s*:\s*(\d+)')
+
+
 def _count_in(response: HttpResponse) -> int | None:
-    """The number of records a DRF response hands over, if it shows it."""
+    """The number of records a response hands over, if it shows it: a DRF response's data,
+    or the `numberReturned` near the end of a JSON body built in SQL (layers)."""
     data = getattr(response, "data", None)
+    if data is None and not response.streaming and "json" in response.get("Content-Type", ""):
+        found = _NUMBER_RETURNED.search(response.content[-400:])
+        return int(found.group(1)) if found else None
     if isinstance(data, dict):
         for key in ("features", "results"):
             if isinstance(data.get(key), list):
@@ -168,6 +178,8 @@ class AuditMiddleware:
             ]
         filters = note.get("filters", _query(request, match.kwargs))
         count = note.get("count", _count_in(response) if response.status_code != 304 else None)
+        if count is None and response.status_code != 304 and "pk" in match.kwargs:
+            count = 1  # the one record the URL names (a photo, a job)
         action = note.get("action") or (Action.DISCLOSE if is_export(request) else Action.CONSULT)
         if not context.purpose and request.GET.get("purpose"):
             context.purpose = request.GET["purpose"].strip()[:500]

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.views import APIView
 
+from ebikeops.audit.context import audit_note
 from ebikeops.core.permissions import IsAnyRole, sees_sensitive_fields
 from ebikeops.operations.records import RecordKind
 
@@ -41,6 +42,8 @@ class ExportApi(ProblemsAsJSON, APIView):
         current = http.validators(request, variant=(self.fmt, sensitive))
         if (unchanged := http.not_modified(request, current)) is not None:
             return unchanged
+        # The disclosure's audit event names how many records leave (one COUNT, before the stream).
+        audit_note(request, count=selectors.records(self.kind, params).count())
         response = StreamingHttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{self.kind.plural}.{self.fmt}"'
         return current.apply(response)
