@@ -13,7 +13,7 @@ export CORRIDORS_FILE ?= $(abspath geodata/corridors.geojson)
 export DJANGO_SECRET_KEY ?= $(shell bash scripts/secret_key.sh)
 MANAGE := cd backend && ../$(PY) manage.py
 
-.PHONY: help setup system-deps python-deps web-deps db run test check lint bench worker demo
+.PHONY: help setup system-deps python-deps web-deps db run test check lint bench worker demo fuzz
 
 help:
 	@echo "make run    install what is missing, migrate, load boroughs and demo data, serve on :$(PORT)"
@@ -21,6 +21,7 @@ help:
 	@echo "make check  lint (ruff, import layers), migrations check, schema validation and tests (what CI runs)"
 	@echo "make lint   ruff and the import-layer contract only"
 	@echo "make bench  benchmarks; figures go to docs/BENCHMARKS.md"
+	@echo "make fuzz   schemathesis against a live server, every role (docs/security.md)"
 
 setup: system-deps python-deps web-deps db
 
@@ -60,6 +61,10 @@ test: setup
 
 bench: setup
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Schemathesis against gunicorn on a free loopback port, over its own database (docs/security.md).
+fuzz: setup
+	@bash scripts/fuzz.sh
 
 # ruff (style, complexity, no function-local imports) and the one-way app layers (import-linter).
 lint: python-deps

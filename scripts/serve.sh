@@ -4,7 +4,9 @@ set -euo pipefail
 host="${1:-0.0.0.0}"; port="${2:-8000}"
 cd "$(dirname "$0")/../backend"
 export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-$(bash ../scripts/secret_key.sh)}"
-export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-*}"
+# Loopback names only unless DJANGO_ALLOWED_HOSTS says otherwise: with '*', redirects and
+# absolute links would follow whatever Host a client sends (docs/security.md).
+export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}"
 ../.venv/bin/celery -A config worker --loglevel=INFO --concurrency=1 &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM

@@ -18,6 +18,8 @@ if ! command -v npm >/dev/null 2>&1; then
   need+=(npm)
 fi
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The officer client's kerbside session test drives a real terminal.
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 
 if ((${#need[@]})); then

@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from ebikeops.areas.models import Borough
@@ -23,6 +24,14 @@ def boroughs(db):
     if Borough.objects.count() != 33:
         boroughs_load(path=path)
     return Borough.objects.all()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Request throttles count in the cache: each test starts with none spent."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 import factory
-from rest_framework.authtoken.models import Token
 
 from ebikeops.core.models import Role, Source, User
+from ebikeops.core.tokens import token_issue
 from ebikeops.operations.models import (
     Arrest,
     OffenceCategory,
@@ -34,8 +34,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def token(self, create, extracted, **kwargs):
+        """A real API token of the kind the server issues (hashed at rest); the plain token is
+        kept on this object in memory only, for `token_of`."""
         if create:
-            Token.objects.get_or_create(user=self)
+            self._api_token = token_issue(user=self).token
 
 
 class OperationFactory(factory.django.DjangoModelFactory):
@@ -86,5 +88,8 @@ def token_of(user: User) -> str:
     """The API token a test sends as `Authorization: Token ...` for `user`.
 
     Tests call this rather than reading the token model, so how tokens are stored can change
-    in one place."""
-    return Token.objects.get(user=user).key
+    in one place. Tokens are stored hashed, so the plain token is the one `UserFactory` issued
+    and kept on the object; a user loaded afresh from the database is issued a new one."""
+    if getattr(user, "_api_token", None) is None:
+        user._api_token = token_issue(user=user).token
+    return user._api_token

@@ -45,3 +45,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE_PERIODS = {"s", "sec", "m", "min", "h", "hour", "d", "day"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate "N/period" (period s, min, hour or day), checked at start-up rather
+    than failing on the first request it would throttle."""
+    raw = os.environ.get(name, default).strip()
+    count, _, period = raw.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period in _RATE_PERIODS):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate; use e.g. 60/min (periods: s, min, hour, day).")
+    return raw

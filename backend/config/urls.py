@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -6,6 +7,7 @@ from ebikeops.core.views import HealthView
 
 api_v1 = [
     path("health/", HealthView.as_view(), name="health"),
+    path("", include("ebikeops.core.api.urls")),
     path("", include("ebikeops.operations.api.urls")),
     path("", include("ebikeops.areas.api.urls")),
     path("", include("ebikeops.sync.urls")),
@@ -15,12 +17,22 @@ api_v1 = [
     path("", include("ebikeops.audit.api.urls")),
 ]
 
+# Only logging in and out: no password-reset pages (a reset e-mail is a way in for whoever
+# reads the mailbox; an administrator sets passwords with `manage.py create_user`).
+accounts = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
+
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include(api_v1)),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include(accounts)),
     path("map/", include("ebikeops.webmap.urls")),
     path("", include("ebikeops.reporting.api.tile_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "ebikeops.core.error_pages.page_not_found"
+handler500 = "ebikeops.core.error_pages.server_error"

@@ -23,14 +23,16 @@ class Device:
     queue: Path
     token: str
 
-    def run(self, server: str | None, *args: str, attempts: int | None = None) -> Run:
-        argv = ["--queue", str(self.queue), "--token", self.token, "--backoff", "0.02", "--timeout", "5", "-v"]
+    def run(self, server: str | None, *args: str, attempts: int | None = None, token: bool = True, stdin=None) -> Run:
+        argv = ["--queue", str(self.queue), "--backoff", "0.02", "--timeout", "30", "-v"]  # a loaded machine is slow
+        if token:
+            argv += ["--token", self.token]
         if server:
             argv += ["--server", server]
         if attempts is not None:
             argv += ["--attempts", str(attempts)]
         out = io.StringIO()
-        code = main([*argv, *args], out=out)
+        code = main([*argv, *args], out=out, stdin=stdin or io.StringIO(""))
         return Run(code, out.getvalue())
 
 
@@ -46,3 +48,10 @@ def device_for(tmp_path):
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_env(monkeypatch):
+    """httpx honours HTTP(S)_PROXY; the tests talk to 127.0.0.1 directly."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)

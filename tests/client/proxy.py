@@ -3,7 +3,9 @@
 Each connection's request bytes are forwarded to the server. For the first `drop` connections,
 the proxy waits until the server starts answering (so it has finished the view and committed)
 and then cuts the connection instead of passing the answer on ("reset"), or keeps the client
-waiting forever ("hold"), as a dead signal would.
+waiting forever ("hold"), as a dead signal would. In "canned" mode the first `drop`
+connections never reach the server: the proxy reads the request and answers with its own
+canned response instead (a proxy's 404, a hotel Wi-Fi sign-in page, a 503 with Retry-After).
 """
 
 import contextlib
@@ -13,8 +15,11 @@ import threading
 
 
 class FaultyProxy:
-    def __init__(self, upstream_port: int, *, drop: int = 1, mode: str = "reset"):
-        assert mode in ("reset", "hold")
+    def __init__(self, upstream_port: int, *, drop: int = 1, mode: str = "reset", canned: bytes = b""):
+        assert mode in ("reset", "hold", "canned")
+        assert (mode == "canned") == bool(canned), "canned mode needs the canned response"
+        self.canned = canned
+        self.answered = 0
         self.upstream = ("127.0.0.1", upstream_port)
         self.to_drop = drop
         self.mode = mode
@@ -47,6 +52,14 @@ class FaultyProxy:
             threading.Thread(target=self._serve, args=(client, faulty), daemon=True).start()
 
     def _serve(self, client: socket.socket, faulty: bool) -> None:
+        if faulty and self.mode == "canned":
+            _read_request(client)
+            with contextlib.suppress(OSError):
+                client.sendall(self.canned)
+            with self.lock:
+                self.answered += 1
+            _close(client)
+            return
         upstream = socket.create_connection(self.upstream)
         self.sockets += [client, upstream]
         threading.Thread(target=_pump, args=(client, upstream), daemon=True).start()
@@ -77,6 +90,35 @@ class FaultyProxy:
             self.forwarded += 1
         _close(client)
         _close(upstream)
+
+
+def canned_response(status: str, body: bytes, *, content_type: str, headers: dict[str, str] | None = None) -> bytes:
+    """The bytes of an HTTP/1.1 answer, e.g. canned_response("404 Not Found", b"<html>...", ...)."""
+    lines = [f"HTTP/1.1 {status}", f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def _read_request(sock: socket.socket) -> None:
+    """Read one request (headers, then Content-Length bytes of body) so the client sees an answer."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return
+        body += chunk
 
 
 def _pump(source: socket.socket, target: socket.socket) -> None:

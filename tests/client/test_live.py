@@ -114,14 +114,14 @@ def test_an_operation_logged_offline_syncs_exactly_once(live_server, officer, bo
     phone = device_for(officer)
     unreachable = f"http://127.0.0.1:{free_port()}"
     log_uxbridge_road_operation(phone, unreachable)
-    assert queue_states(phone) == {"pending": 15}
+    assert queue_states(phone) == {"waiting": 15}
     assert server_counts() == (0, 0, 0)
     status = phone.run(unreachable, "status")
-    assert "15 pending" in status.output
+    assert "15 waiting" in status.output
 
     synced = phone.run(live_server.url, "sync")
     assert synced.code == 0, synced.output
-    assert queue_states(phone) == {"done": 15}
+    assert queue_states(phone) == {"sent": 15}
     assert server_counts() == (1, 12, 1)
     operation = Operation.objects.get()
     assert operation.status == "completed" and operation.version == 2
@@ -146,7 +146,7 @@ def test_lost_answers_are_retried_without_duplicates_or_losses(live_server, offi
     assert proxy.dropped == 2  # the server committed twice over; both answers were lost
     assert "RemoteProtocolError" in run.output or "ReadError" in run.output
     assert server_counts() == (1, 12, 1)
-    assert queue_states(phone) == {"done": 15}
+    assert queue_states(phone) == {"sent": 15}
     assert IdempotencyKey.objects.filter(scope=IdempotencyScope.SYNC).count() == 15
 
 
@@ -182,10 +182,10 @@ def test_a_client_killed_mid_sync_resumes_without_duplicates(live_server, office
     finally:
         proxy.close()
     assert server_counts() == (1, 12, 1)  # committed; the client never heard
-    assert queue_states(phone) == {"pending": 15}
+    assert queue_states(phone) == {"sending": 15}  # handed to the network when the app died
     resumed = phone.run(live_server.url, "sync")
     assert resumed.code == 0, resumed.output
-    assert queue_states(phone) == {"done": 15}
+    assert queue_states(phone) == {"sent": 15}
     assert server_counts() == (1, 12, 1)
 
 
@@ -222,14 +222,20 @@ def test_a_stale_edit_from_a_second_device_is_refused_with_the_current_version(
     assert commanders_phone.run(live_server.url, "update-operation", "--notes", "Commander's note").code == 0
     run = officers_phone.run(live_server.url, "sync")
     assert "conflict" in run.output
-    assert queue_states(officers_phone) == {"done": 1, "conflict": 1}
+    assert queue_states(officers_phone) == {"sent": 1, "attention": 1}
     operation.refresh_from_db()
     assert operation.notes == "Commander's note" and operation.version == 2
     pending = officers_phone.run(live_server.url, "pending").output
-    assert "conflict" in pending and "version 2" in pending
+    assert "changed by someone else" in pending and "version 2" in pending
+    seq = next(line.split()[0][1:] for line in pending.splitlines() if "someone else" in line)
+    # resolve first shows the commander's note beside the officer's, and sends nothing.
+    shown = officers_phone.run(live_server.url, "resolve", seq)
+    assert shown.code == 0 and "Nothing sent" in shown.output
+    assert "Commander's note" in shown.output and "Officer's note" in shown.output
+    operation.refresh_from_db()
+    assert operation.notes == "Commander's note" and operation.version == 2
     # The officer decides to apply their change on top of the commander's.
-    seq = next(line.split()[0][1:] for line in pending.splitlines() if "conflict" in line)
-    assert officers_phone.run(live_server.url, "resolve", seq).code == 0
+    assert officers_phone.run(live_server.url, "resolve", seq, "--mine").code == 0
     operation.refresh_from_db()
     assert operation.notes == "Officer's note" and operation.version == 3
 
@@ -338,12 +344,21 @@ def test_photos_logged_offline_upload_and_a_lying_one_is_refused(
     assert "refused" in run.output and "415" in run.output
     with sqlite3.connect(phone.queue) as db:
         assert dict(db.execute("SELECT filename, state FROM photos").fetchall()) == {
-            "frame.png": "done",
-            "battery.jpg": "rejected",
+            "frame.png": "sent",
+            "battery.jpg": "attention",
         }
     url = f"{live_server.url}/api/v1/photos/{photo.pk}/"
     assert httpx.get(url, headers={"Authorization": f"Token {token_of(officer)}"}).content == images.png()
     assert httpx.get(url, headers={"Authorization": f"Token {token_of(analyst)}"}).status_code == 403
+    # The refused photo is not stuck: retried (refused again, same bytes) then dropped.
+    pending = phone.run(None, "pending").output
+    assert "#p2  needs your attention: photo battery.jpg" in pending and "`drop p2`" in pending
+    retried = phone.run(live_server.url, "retry", "p2")
+    assert "Photo battery.jpg: needs your attention - HTTP 415" in retried.output, retried.output
+    assert phone.run(None, "drop", "p2", "--yes").code == 0
+    assert "Photos: 1 sent, 1 dropped by you" in phone.run(None, "status").output
+    assert "photo dropped" in phone.run(None, "dropped").output
+    assert SeizurePhoto.objects.count() == 1
 
 
 def test_login_whoami_and_suggestions_when_the_server_has_none(live_server, officer, device_for):
@@ -357,9 +372,9 @@ def test_login_whoami_and_suggestions_when_the_server_has_none(live_server, offi
 
     out = io.StringIO()
     assert main(["--queue", str(phone.queue), "whoami"], out=out) == 0 and "officer-a" in out.getvalue()
-    # A server without the suggestions endpoint answers 404: said plainly, not a crash.
+    # A wrong address answers an HTML 404: not the API, so treated as no connection, not a crash.
     missing = phone.run(f"{live_server.url}/no-such-prefix", "suggestions", "--lon", "-0.302", "--lat", "51.513")
-    assert missing.code == 0 and "not available" in missing.output
+    assert missing.code == 1 and "not the API" in missing.output and "no bundle is kept" in missing.output
 
 
 def test_an_analyst_token_is_refused_by_the_sync_endpoint(live_server, analyst, device_for):
@@ -371,15 +386,8 @@ def test_an_analyst_token_is_refused_by_the_sync_endpoint(live_server, analyst, 
         ).code
         == 1
     )
-    assert queue_states(phone) == {"pending": 1}
+    assert queue_states(phone) == {"waiting": 1}  # a refused role marks no record
     assert Operation.objects.count() == 0
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy_env(monkeypatch):
-    """httpx honours HTTP(S)_PROXY; the tests talk to 127.0.0.1 directly."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def test_a_photo_id_reused_for_other_bytes_is_a_refusal_not_a_retry(live_server, officer, media_root):

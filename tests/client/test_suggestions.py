@@ -31,7 +31,7 @@ def test_it_shows_suggestions_online_then_from_the_kept_bundle_without_signal(
     assert online.code == 0, online.output
     assert "1. Uxbridge Road" in online.output
     assert "When: Saturday 14:00-18:00 (42 seizures)" in online.output
-    assert "Stop 1: " in online.output and "stay 1" in online.output  # dwell 10-15 minutes
+    assert "Stop 1.1: " in online.output and "stay 1" in online.output  # dwell 10-15 minutes
 
     kept = phone.run(live_server.url, "bundle", *where(EALING_BROADWAY), "--start", AT.isoformat())
     assert kept.code == 0, kept.output

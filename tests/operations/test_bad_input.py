@@ -34,7 +34,11 @@ def post_seizure(client, operation, **fields):
 def test_it_names_swapped_coordinates(officer_client, active_operation):
     swapped = {"type": "Point", "coordinates": [places.WEST_EALING.y, places.WEST_EALING.x]}
     errs = _errors(post_seizure(officer_client, active_operation, point=swapped))
-    assert errs["point"] == [errors.POINT_SWAPPED.format(lat=places.WEST_EALING.y, lon=places.WEST_EALING.x)]
+    sent, fits = swapped["coordinates"], [places.WEST_EALING.x, places.WEST_EALING.y]
+    assert errs["point"] == [
+        f"You sent {sent} (longitude, latitude); {fits} would be inside Greater London: "
+        "GeoJSON positions are [longitude, latitude]."
+    ]
 
 
 @pytest.mark.parametrize("point", [places.PARIS, places.READING])

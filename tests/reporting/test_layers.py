@@ -21,7 +21,7 @@ def rendered(data) -> dict:
 def layer(client, path: str) -> dict:
     response = client.get(path)
     assert response.status_code == 200, response.content
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/geo+json"  # RFC 7946 (issue 12)
     return json.loads(response.content)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_list, env_number, env_str
+from config.env import env_bool, env_list, env_number, env_rate, env_str
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 REPO_DIR = BACKEND_DIR.parent
@@ -33,6 +33,29 @@ if SECRET_KEY is None:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
+# --- Served over TLS (docs/security.md) -----------------------------------------------------
+# One switch for a deployment behind an HTTPS reverse proxy: the proxy's X-Forwarded-Proto is
+# believed, plain HTTP is redirected, cookies are sent over HTTPS only and browsers are told to
+# use HTTPS for a year (HSTS). Off for `make run` on a laptop (plain HTTP on loopback).
+BEHIND_TLS = env_bool("DJANGO_BEHIND_TLS", default=False)
+if BEHIND_TLS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = BEHIND_TLS
+SESSION_COOKIE_SECURE = BEHIND_TLS
+CSRF_COOKIE_SECURE = BEHIND_TLS
+SECURE_HSTS_SECONDS = int(env_number("DJANGO_HSTS_SECONDS", 31_536_000 if BEHIND_TLS else 0, int))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=BEHIND_TLS)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=False)
+# Health checks from the proxy or the orchestrator come over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/$"]
+SESSION_COOKIE_HTTPONLY = True
+# A browser session (the map, the admin) lasts one shift, not Django's two weeks.
+SHIFT_HOURS = env_number("SHIFT_HOURS", 10.0)
+SESSION_COOKIE_AGE = int(SHIFT_HOURS * 3600)
+# Trusted reverse proxies in front of the app: the client address is the one the nearest of
+# them appended to X-Forwarded-For (throttles and login lockout). 0: REMOTE_ADDR.
+NUM_PROXIES = int(env_number("DJANGO_NUM_PROXIES", 0, int))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -43,7 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens hashed at rest, with expiry (ebikeops.core.tokens)
+    "axes",  # login lockout after repeated wrong passwords
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
@@ -71,11 +95,29 @@ MIDDLEWARE = [
     "ebikeops.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into a 429 (core.lockout).
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username and address
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(env_number("PASSWORD_MIN_LENGTH", 12, int))},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 # Debian 12's GDAL 3.6 cannot sandbox file access; GDAL only ever opens boundary and corridor
 # files named by an administrator on the command line, never user uploads.
-SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+# HSTS preload (security.W021) is for sites on the public internet; a force's intranet host is
+# not on browsers' preload list, and preloading cannot be undone quickly (DJANGO_HSTS_PRELOAD).
+SILENCED_SYSTEM_CHECKS = ["gis.W001", "security.W021"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -129,14 +171,26 @@ STORAGES = {
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/map/"
 
+# JSON bodies nested deeper than this are refused with 400 (ebikeops.core.parsers).
+JSON_MAX_DEPTH = int(env_number("JSON_MAX_DEPTH", 400, int))
 # Bodies over this size are refused with 413 before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env_number("MAX_REQUEST_BYTES", 2_000_000, int))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "ebikeops.core.tokens.ShiftTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # JSON with a nesting limit (JSON_MAX_DEPTH): a deeply nested body is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "ebikeops.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # An unknown ?format= is a 400 naming `format`, not DRF's 404 (ebikeops.core.negotiation).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "ebikeops.core.negotiation.FormatParamNegotiation",
+    "DEFAULT_THROTTLE_CLASSES": ["ebikeops.core.throttling.UserThrottle", "ebikeops.core.throttling.IPThrottle"],
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "ebikeops.core.pagination.FeaturePagination",
@@ -145,6 +199,40 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# Request rates ("N/s", "N/min", "N/hour", "N/day"); over them: 429 with Retry-After.
+# user: per signed-in user; anon: per address without sign-in; ip: per address whoever is
+# signed in (a station behind one address); login: password attempts per address on
+# /api/v1/auth/token/; auth_failure: invalid tokens per address before all its tokens get 429.
+THROTTLE_RATES = {
+    "user": env_rate("THROTTLE_USER_RATE", "1200/min"),
+    "anon": env_rate("THROTTLE_ANON_RATE", "60/min"),
+    "ip": env_rate("THROTTLE_IP_RATE", "6000/min"),
+    "login": env_rate("THROTTLE_LOGIN_RATE", "10/min"),
+    "auth_failure": env_rate("THROTTLE_AUTH_FAILURE_RATE", "20/min"),
+}
+
+# API tokens (django-rest-knox): hashed at rest; a token lasts a shift unless rotated sooner.
+API_TOKEN_TTL_HOURS = env_number("API_TOKEN_TTL_HOURS", SHIFT_HOURS)
+REST_KNOX = {
+    "TOKEN_TTL": None,  # each token's expiry is set by ebikeops.core.tokens (API_TOKEN_TTL_HOURS)
+    "AUTH_HEADER_PREFIX": "Token",  # `Authorization: Token <key>`, as DRF's tokens were sent
+    "AUTO_REFRESH": False,
+}
+
+# Login lockout (django-axes) on /accounts/login/, /admin/login/ and /api/v1/auth/token/:
+# after AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair is
+# refused (429) for AXES_COOLOFF_MINUTES. Attempts are kept in the database (an audit trail).
+AXES_FAILURE_LIMIT = int(env_number("AXES_FAILURE_LIMIT", 5, int))
+AXES_COOLOFF_MINUTES = env_number("AXES_COOLOFF_MINUTES", 15.0)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "ebikeops.core.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "ebikeops.core.lockout.lockout_response"
+# Attempts and lockouts are recorded in the database (admin: Axes); no log line per attempt.
+AXES_VERBOSE = env_bool("AXES_VERBOSE", default=False)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ebike-ops API",
@@ -160,6 +248,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the problem-details errors it can answer (core.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ebikeops.core.schema.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OffenceCategoryEnum": "ebikeops.operations.models.OffenceCategory",
         "HotspotRunStatusEnum": "ebikeops.hotspots.models.RunStatus",

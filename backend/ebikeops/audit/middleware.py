@@ -14,9 +14,11 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.exceptions import APIException
 
-from .context import PURPOSE_HEADER, REQUEST_ID_HEADER, request_context, use_context
+from .context import PURPOSE_HEADER, REQUEST_ID_HEADER, audit_note, request_context, use_context
 from .models import Action
 from .services import event_record
 
@@ -124,9 +126,9 @@ class AuditMiddleware:
         request.audit_context = context
         with use_context(context):
             response = self.get_response(request)
-            if self._is_consultation(request, response):
+            if not context.note.get("recorded") and self._is_consultation(request, response):
                 try:
-                    self._record(request, response)
+                    _record(request, response)
                 except Exception:
                     logger.exception("Could not record the audit event of %s %s", request.method, request.path)
                     response = _problem(
@@ -165,22 +167,47 @@ class AuditMiddleware:
         user = getattr(request, "user", None)
         return bool(user is not None and user.is_authenticated)
 
-    def _record(self, request: HttpRequest, response: HttpResponse) -> None:
-        context = request.audit_context
-        match = request.resolver_match
-        note = context.note
-        records = note.get("records")
-        if records is None:
-            records = [
-                f"{_record_type(match.url_name or '', key, match.namespace)}:{value}"
-                for key, value in match.kwargs.items()
-                if _is_id(key)
-            ]
-        filters = note.get("filters", _query(request, match.kwargs))
-        count = note.get("count", _count_in(response) if response.status_code != 304 else None)
-        if count is None and response.status_code != 304 and "pk" in match.kwargs:
-            count = 1  # the one record the URL names (a photo, a job)
-        action = note.get("action") or (Action.DISCLOSE if is_export(request) else Action.CONSULT)
-        if not context.purpose and request.GET.get("purpose"):
-            context.purpose = request.GET["purpose"].strip()[:500]
-        event_record(action=action, records=records, filters=filters or None, count=count)
+
+def _record(request: HttpRequest, response: HttpResponse | None) -> None:
+    """Write the request's read event: its records, query and count (`response` None: the
+    view records it before answering, see record_read_now)."""
+    context = request.audit_context
+    match = request.resolver_match
+    note = context.note
+    records = note.get("records")
+    if records is None:
+        records = [
+            f"{_record_type(match.url_name or '', key, match.namespace)}:{value}"
+            for key, value in match.kwargs.items()
+            if _is_id(key)
+        ]
+    filters = note.get("filters", _query(request, match.kwargs))
+    answered = response is None or response.status_code != 304
+    count = note.get("count", _count_in(response) if response is not None and answered else None)
+    if count is None and answered and "pk" in match.kwargs:
+        count = 1  # the one record the URL names (a photo, a job)
+    action = note.get("action") or (Action.DISCLOSE if is_export(request) else Action.CONSULT)
+    if not context.purpose and request.GET.get("purpose"):
+        context.purpose = request.GET["purpose"].strip()[:500]
+    event_record(action=action, records=records, filters=filters or None, count=count)
+
+
+class AuditUnavailable(APIException):
+    status_code = 503
+    default_detail = "The access could not be recorded in the audit trail, so the data is not sent. Try again."
+    default_code = "audit_unavailable"
+
+
+def record_read_now(request, *, count: int | None) -> None:
+    """Record the request's read now, from the view, rather than after it: for a view that
+    must (a streamed export whose query holds the connection once started). The middleware
+    then records nothing more for the request. Raises AuditUnavailable (503) if the event
+    cannot be written: no unlogged reads."""
+    django_request = getattr(request, "_request", request)
+    audit_note(django_request, count=count)
+    try:
+        _record(django_request, None)
+    except DatabaseError as exc:
+        logger.exception("Could not record the audit event of %s %s", django_request.method, django_request.path)
+        raise AuditUnavailable from exc
+    django_request.audit_context.note["recorded"] = True

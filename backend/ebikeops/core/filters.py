@@ -6,15 +6,37 @@ SRID, never in degrees."""
 from collections.abc import Mapping
 from typing import Any
 
+import django_filters
+from django import forms
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.gis.measure import D
 from django.db.models import QuerySet
+from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from .datetimes import INSTANT_OUT_OF_RANGE, check_aware
 from .spatial import metric
 
 MAX_RADIUS_M = 50_000
+# EPSG:27700 (British National Grid)'s area of use, lon/lat (west, south, east, north), from the
+# EPSG registry: Great Britain, the Isle of Man and the UK continental shelf. Metric work happens
+# in that grid; PostGIS cannot transform a point far outside it ("Point outside of projection
+# domain", a 500), and no record of this force can lie there.
+GRID_AREA = (-9.01, 49.75, 2.01, 61.01)
+_WEST, _SOUTH, _EAST, _NORTH = GRID_AREA
+OUTSIDE_GRID = (
+    f"Outside the area of the British National Grid (longitude {_WEST:g} to {_EAST:g}, "
+    f"latitude {_SOUTH:g} to {_NORTH:g}): this service covers Great Britain."
+)
+
+
+def check_in_grid_area(lon: float, lat: float, fields: tuple[str, str] = ("lon", "lat")) -> None:
+    """Raise a 400 on `fields` unless (lon, lat) lies within the British National Grid's area of
+    use. Every point a client gives for metric work passes this."""
+    west, south, east, north = GRID_AREA
+    if not (west <= lon <= east and south <= lat <= north):
+        raise ValidationError({field: [OUTSIDE_GRID] for field in fields})
 
 
 def _floats(raw: str, count: int, field: str) -> list[float]:
@@ -31,7 +53,13 @@ def parse_bbox(raw: str, field: str = "bbox") -> Polygon:
     min_lon, min_lat, max_lon, max_lat = _floats(raw, 4, field)
     if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
         raise ValidationError({field: ["Use min_lon,min_lat,max_lon,max_lat with min < max, in degrees."]})
-    polygon = Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat))
+    # A box reaching beyond the grid's area (a zoomed-out map) is cut to it: nothing this service
+    # holds lies outside, and what is inside can be measured in metres. A box wholly outside is refused.
+    west, south, east, north = GRID_AREA
+    clipped = (max(min_lon, west), max(min_lat, south), min(max_lon, east), min(max_lat, north))
+    if not (clipped[0] < clipped[2] and clipped[1] < clipped[3]):
+        raise ValidationError({field: [OUTSIDE_GRID]})
+    polygon = Polygon.from_bbox(clipped)
     polygon.srid = 4326
     return polygon
 
@@ -48,6 +76,7 @@ def parse_point(lon: str, lat: str) -> Point:
             errors[name] = ["A number is required."]
     if errors:
         raise ValidationError(errors)
+    check_in_grid_area(values["lon"], values["lat"])
     return Point(values["lon"], values["lat"], srid=4326)
 
 
@@ -128,3 +157,25 @@ class DistanceFilter(BaseFilterBackend):
             number("lat", "latitude of the centre (WGS84)"),
             number("radius_m", f"radius in metres (at most {MAX_RADIUS_M})"),
         ]
+
+
+class AwareIsoDateTimeField(IsoDateTimeField):
+    """django-filter's ISO 8601 field, with the offset and range checks of `core.datetimes`."""
+
+    def to_python(self, value):
+        try:
+            parsed = super().to_python(value)
+        except OverflowError:  # year 1 moved into the current zone
+            raise forms.ValidationError(INSTANT_OUT_OF_RANGE, code="invalid") from None
+        if parsed is not None:
+            try:
+                check_aware(parsed)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc), code="invalid") from None
+        return parsed
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """`since`/`until` and the like: an ISO 8601 time PostgreSQL can compare (see core.datetimes)."""
+
+    field_class = AwareIsoDateTimeField

@@ -7,6 +7,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .datetimes import check_aware
+
 POINT_SCHEMA = {
     "type": "object",
     "required": ["type", "coordinates"],
@@ -91,4 +93,8 @@ class AwareDateTimeField(serializers.DateTimeField):
     def enforce_timezone(self, value):
         if timezone.is_naive(value):
             self.fail("naive")
+        try:
+            check_aware(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc), code="invalid") from None
         return super().enforce_timezone(value)

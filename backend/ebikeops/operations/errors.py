@@ -1,8 +1,9 @@
 """Messages services raise, keyed by field. Tests import these rather than copy the text."""
 
 POINT_OUTSIDE_LONDON = "The point is outside Greater London."
+# {x}, {y}: the position as sent; the hint shows it swapped, the way round that fits.
 POINT_SWAPPED = (
-    "The point is outside Greater London, but [{lat}, {lon}] would be inside: "
+    "You sent [{x}, {y}] (longitude, latitude); [{y}, {x}] would be inside Greater London: "
     "GeoJSON positions are [longitude, latitude]."
 )
 ACCURACY_TOO_POOR = "GPS accuracy of {value:g} m is worse than the {limit:g} m this service accepts."

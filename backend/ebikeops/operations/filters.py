@@ -4,6 +4,7 @@ Spatial filters (bbox, distance) live in ebikeops.core.filters."""
 import django_filters as filters
 from django.db.models import Q
 
+from ebikeops.core.filters import IsoDateTimeFilter
 from ebikeops.core.models import Source
 
 from .models import Arrest, OffenceCategory, Operation, OperationStatus, Seizure, SeizureReason, VehicleType
@@ -15,8 +16,8 @@ def filter_borough(queryset, name, value):
 
 
 class OperationFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
+    since = IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
     status = filters.MultipleChoiceFilter(choices=OperationStatus.choices)
     team = filters.CharFilter(lookup_expr="iexact")
     borough = filters.CharFilter(method=filter_borough, label="GSS code or name")
@@ -28,8 +29,8 @@ class OperationFilter(filters.FilterSet):
 
 
 class SeizureFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="seized_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="seized_at", lookup_expr="lte")
+    since = IsoDateTimeFilter(field_name="seized_at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="seized_at", lookup_expr="lte")
     vehicle_type = filters.MultipleChoiceFilter(choices=VehicleType.choices)
     reason = filters.MultipleChoiceFilter(choices=SeizureReason.choices)
     team = filters.CharFilter(field_name="operation__team", lookup_expr="iexact")
@@ -44,8 +45,8 @@ class SeizureFilter(filters.FilterSet):
 
 
 class ArrestFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="arrested_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="arrested_at", lookup_expr="lte")
+    since = IsoDateTimeFilter(field_name="arrested_at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="arrested_at", lookup_expr="lte")
     offence_category = filters.MultipleChoiceFilter(choices=OffenceCategory.choices)
     team = filters.CharFilter(field_name="operation__team", lookup_expr="iexact")
     borough = filters.CharFilter(method=filter_borough, label="GSS code or name")

@@ -24,7 +24,7 @@ def locate_in_london(point: Point, *, field: str) -> Borough | None:
         return borough
     swapped = Point(point.y, point.x, srid=4326)
     if point_in_london_bbox(swapped):
-        raise ValidationError({field: errors.POINT_SWAPPED.format(lat=point.x, lon=point.y)})
+        raise ValidationError({field: errors.POINT_SWAPPED.format(x=point.x, y=point.y)})
     raise ValidationError({field: errors.POINT_OUTSIDE_LONDON})
 
 

@@ -52,7 +52,11 @@ def _identifier(name: str) -> str:
 def iso_time(column: str, tz: str = "p.tz") -> str:
     """SQL text rendering timestamptz `column` exactly as DRF's DateTimeField renders it
     (Python's isoformat in the zone named by the SQL expression `tz`): microseconds only
-    when there are any, and `Z` for a zero UTC offset."""
+    when there are any, and `Z` for a zero UTC offset. A zone whose offset has seconds (London's
+    local mean time before 1847, -00:01:15) is not RFC 3339: such times are rendered in UTC, as
+    ebikeops.core.datetimes has DRF do."""
+    seconds = f"extract(second FROM (({column} AT TIME ZONE {tz}) - ({column} AT TIME ZONE 'UTC')))"
+    tz = f"(CASE WHEN {seconds} <> 0 THEN 'UTC' ELSE {tz} END)"
     local = f"({column} AT TIME ZONE {tz})"
     offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
     return (

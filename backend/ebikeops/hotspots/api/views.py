@@ -7,7 +7,7 @@ Reads are for every role (IsAnyRole); a recompute is for commanders (IsCommander
 import orjson
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ebikeops.core.permissions import IsAnyRole, IsCommander
+from ebikeops.core.renderers import GEOJSON_RENDERERS, geojson_response
 
 from .. import selectors, services
 from ..models import HotspotRun
@@ -52,15 +53,12 @@ def _pick_run(form: s.ReadInput) -> tuple[HotspotRun | None, bool]:
     return run, matches
 
 
-def _json(body: bytes) -> HttpResponse:
-    return HttpResponse(body, content_type="application/json")
-
-
 class HotspotListView(APIView):
     """GET /api/v1/hotspots/: the hotspots of the best run for the filters and parameters
     (a run over exactly the asked window first, else the newest overlapping it)."""
 
     permission_classes = [IsAnyRole]
+    renderer_classes = GEOJSON_RENDERERS
 
     @extend_schema(parameters=[s.ReadInput], responses=s.HotspotCollection, tags=TAGS)
     def get(self, request):
@@ -83,7 +81,7 @@ class HotspotListView(APIView):
                 body["detail"] = NO_HOTSPOTS
             cached = orjson.dumps(body)
             cache.set(key, cached, settings.HOTSPOT_CACHE_SECONDS)
-        return _json(cached)
+        return geojson_response(request, cached)
 
 
 class GiStarView(APIView):
@@ -91,6 +89,7 @@ class GiStarView(APIView):
     seizures, significant, or with a trend), or a "too little data" answer."""
 
     permission_classes = [IsAnyRole]
+    renderer_classes = GEOJSON_RENDERERS
 
     @extend_schema(parameters=[s.CellsInput], responses=s.CellCollection, tags=TAGS)
     def get(self, request):
@@ -120,7 +119,7 @@ class GiStarView(APIView):
                 body["features"] = s.CellFeature(cells, many=True).data["features"]
             cached = orjson.dumps(body)
             cache.set(key, cached, settings.HOTSPOT_CACHE_SECONDS)
-        return _json(cached)
+        return geojson_response(request, cached)
 
 
 class RecomputeView(APIView):

@@ -251,7 +251,7 @@ class OperationFeature(GeoFeatureModelSerializer):
 
 
 class OperationFeatureWithNotes(OperationFeature):
-    lead_officer = serializers.CharField(source="lead_officer.username", default=None, read_only=True)
+    lead_officer = serializers.CharField(source="lead_officer.username", default=None, allow_null=True, read_only=True)
 
     class Meta(OperationFeature.Meta):
         fields = (*OPERATION_FIELDS, "notes")

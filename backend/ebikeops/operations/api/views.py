@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from ebikeops.core import http
 from ebikeops.core.filters import BBoxFilter, DistanceFilter
+from ebikeops.core.renderers import GEOJSON_RENDERERS
 
 from .. import errors, records, selectors
 from ..models import Operation
@@ -31,6 +32,8 @@ class RecordApi:
     kind: records.RecordKind
     shapes: s.RecordShapes
     permission_classes = [FieldRecordPermission]
+    renderer_classes = GEOJSON_RENDERERS  # Features: application/geo+json (or application/json if asked)
+    renderer_classes = GEOJSON_RENDERERS  # Features: application/geo+json (or application/json if asked)
 
     def get_queryset(self):
         return self.kind.selector()

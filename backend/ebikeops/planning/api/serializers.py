@@ -7,7 +7,7 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from ebikeops.core.fields import FiniteFloatField
-from ebikeops.core.filters import parse_bbox
+from ebikeops.core.filters import check_in_grid_area, parse_bbox
 from ebikeops.core.geofields import AwareDateTimeField
 from ebikeops.core.pseudonyms import pseudonym
 
@@ -77,6 +77,10 @@ class NearMeInput(TuningInput):
     )
     limit = serializers.IntegerField(required=False, default=5, min_value=1, max_value=20)
 
+    def validate(self, attrs):
+        check_in_grid_area(attrs["lon"], attrs["lat"])
+        return attrs
+
 
 class AreaInput(TuningInput):
     """One of: a borough, a bbox, or a point (lon, lat) with a radius."""
@@ -96,6 +100,8 @@ class AreaInput(TuningInput):
         if ("lon" in attrs) != ("lat" in attrs):
             missing = "lat" if "lon" in attrs else "lon"
             raise serializers.ValidationError({missing: ["Give lon and lat together."]})
+        if "lon" in attrs:
+            check_in_grid_area(attrs["lon"], attrs["lat"])
         return attrs
 
     def area_kwargs(self) -> dict:

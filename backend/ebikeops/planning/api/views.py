@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from ebikeops.areas.selectors import borough_by_name_or_code
 from ebikeops.core.models import OPERATIONAL_ROLES, Role
 from ebikeops.core.permissions import IsAnyRole, IsCommander, IsCommanderOrAnalyst, IsFieldRole, sees_sensitive_fields
+from ebikeops.core.renderers import GEOJSON_RENDERERS
 from ebikeops.operations.models import Operation
 from ebikeops.operations.policies import is_owner
 
@@ -66,6 +67,7 @@ class SuggestionNearMeView(APIView):
     `message` saying why when there is nothing to suggest."""
 
     permission_classes = [IsAnyRole]
+    renderer_classes = GEOJSON_RENDERERS
 
     @extend_schema(
         operation_id="suggestions_near_me", parameters=[s.NearMeInput], responses=s.SuggestionCollection, tags=TAGS
@@ -133,6 +135,9 @@ class SuggestionDetailView(generics.RetrieveAPIView):
     """One stored suggestion, as made (with its run's id)."""
 
     permission_classes = [IsAnyRole]
+    renderer_classes = GEOJSON_RENDERERS
+    renderer_classes = GEOJSON_RENDERERS
+    renderer_classes = GEOJSON_RENDERERS
     serializer_class = s.SuggestionFeature
     queryset = Suggestion.objects.none()
 

@@ -7,14 +7,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.views import APIView
 
-from ebikeops.audit.context import audit_note
+from ebikeops.audit.middleware import record_read_now
 from ebikeops.core.permissions import IsAnyRole, sees_sensitive_fields
+from ebikeops.core.renderers import GEOJSON
 from ebikeops.operations.records import RecordKind
 
 from .. import selectors
 from . import http
-from .renderers import ProblemsAsJSON, URLDecidesNegotiation, csv_stream, geojson_stream
-from .schema import CSV, GEOJSON, SENSITIVE_NOTE, feature_collection, filter_parameters, record_feature
+from .renderers import ProblemsAsJSON, URLDecidesNegotiation, csv_stream, geojson_stream, started
+from .schema import CSV, SENSITIVE_NOTE, feature_collection, filter_parameters, record_feature
 
 
 class ExportApi(ProblemsAsJSON, APIView):
@@ -33,17 +34,22 @@ class ExportApi(ProblemsAsJSON, APIView):
         params = request.query_params
         if self.fmt == "geojson":
             chunks = selectors.export_geojson_features(self.kind, params, sensitive=sensitive, chunk_size=chunk_size)
-            body, content_type = geojson_stream(chunks), GEOJSON
         else:
             chunks = selectors.export_csv_rows(self.kind, params, sensitive=sensitive, chunk_size=chunk_size)
-            header = selectors.export_csv_header(self.kind, sensitive=sensitive)
-            body, content_type = csv_stream(header, chunks), f"{CSV}; charset=utf-8"
-        # Nothing has run yet: the rows are read only as the response is sent.
+        # Nothing has run yet (the filters are checked): a 304 runs no query.
         current = http.validators(request, variant=(self.fmt, sensitive))
         if (unchanged := http.not_modified(request, current)) is not None:
+            chunks.close()
             return unchanged
-        # The disclosure's audit event names how many records leave (one COUNT, before the stream).
-        audit_note(request, count=selectors.records(self.kind, params).count())
+        # The disclosure's audit event, with how many records leave, is written now: once the
+        # stream has started, its COPY holds the connection.
+        record_read_now(request, count=selectors.records(self.kind, params).count())
+        chunks = started(chunks)  # the query runs now: a failure is an error response, not a cut-off 200
+        if self.fmt == "geojson":
+            body, content_type = geojson_stream(chunks), GEOJSON
+        else:
+            header = selectors.export_csv_header(self.kind, sensitive=sensitive)
+            body, content_type = csv_stream(header, chunks), f"{CSV}; charset=utf-8"
         response = StreamingHttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{self.kind.plural}.{self.fmt}"'
         return current.apply(response)

@@ -2,19 +2,19 @@
 built in PostgreSQL."""
 
 from django.conf import settings
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.views import APIView
 
 from ebikeops.core.permissions import IsAnyRole, sees_sensitive_fields
+from ebikeops.core.renderers import geojson_response
 from ebikeops.hotspots.api import serializers as hotspot_serializers
 from ebikeops.operations.records import RecordKind
 
 from .. import selectors
 from .renderers import ProblemsAsJSON, URLDecidesNegotiation
-from .schema import SENSITIVE_NOTE, feature_collection, filter_parameters, record_feature
+from .schema import SENSITIVE_NOTE, both_media_types, feature_collection, filter_parameters, record_feature
 from .serializers import LayerQuery
 
 LIMIT = OpenApiParameter(
@@ -42,7 +42,7 @@ class LayerApi(ProblemsAsJSON, APIView):
         body = selectors.layer_geojson(
             self.kind, request.query_params, sensitive=sees_sensitive_fields(request.user), limit=_limit(request)
         )
-        return HttpResponse(body, content_type="application/json")
+        return geojson_response(request, body)
 
 
 def layer_schema(kind: RecordKind):
@@ -51,12 +51,12 @@ def layer_schema(kind: RecordKind):
         operation_id=f"layer_{kind.plural}",
         tags=["map layers"],
         parameters=[LIMIT, *filter_parameters([kind])],
-        responses={
-            (200, "application/json"): OpenApiResponse(
+        responses=both_media_types(
+            OpenApiResponse(
                 feature_collection(f"{kind.plural.title()}Layer", record_feature(kind), **LAYER_MEMBERS),
                 description=SENSITIVE_NOTE,
             )
-        },
+        ),
     )
     return extend_schema_view(get=schema)
 
@@ -91,13 +91,13 @@ class HotspotLayerApi(ProblemsAsJSON, APIView):
             LIMIT,
             OpenApiParameter("bbox", OpenApiTypes.STR, description="min_lon,min_lat,max_lon,max_lat (WGS84 degrees)"),
         ],
-        responses={
-            (200, "application/json"): feature_collection(
+        responses=both_media_types(
+            feature_collection(
                 "HotspotsLayer",
                 hotspot_serializers.HotspotFeature,
                 **LAYER_MEMBERS,
             )
-        },
+        ),
     )
     def get(self, request):
         form = hotspot_question(request)
@@ -109,7 +109,7 @@ class HotspotLayerApi(ProblemsAsJSON, APIView):
             limit=limit,
             weekdays=hotspot_serializers.WEEKDAYS,
         )
-        return HttpResponse(body, content_type="application/json")
+        return geojson_response(request, body)
 
 
 @layer_schema(selectors.SEIZURES)

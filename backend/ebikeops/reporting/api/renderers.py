@@ -41,12 +41,20 @@ class URLDecidesNegotiation(DefaultContentNegotiation):
 
 
 class ProblemsAsJSON:
-    """View mixin: an error response is JSON problem details even if CSV was negotiated."""
+    """View mixin: an error response (and OPTIONS) is JSON even if CSV was negotiated."""
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    def options(self, request, *args, **kwargs):
+        # OPTIONS answers with DRF's metadata (JSON), never a summary: `?format=csv` must not
+        # hand it to the CSV renderer (a KeyError, a 500).
+        response = super().options(request, *args, **kwargs)
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
         return response
 
 
@@ -107,6 +115,24 @@ class SummaryCSVRenderer(BaseRenderer):
 
 
 # --- Streamed exports ---------------------------------------------------------------------------
+
+
+def started(chunks: Iterator[list]) -> Iterator[list]:
+    """`chunks` with its query already running and its first chunk read.
+
+    A streamed response sends its status line before the body: an export whose query failed
+    on its first rows (PostgreSQL refusing a value the filters let through) went out as a 200
+    whose body broke off mid-stream. Run before the response is made, the failure becomes an
+    error response (problem details) instead."""
+    first = next(chunks, None)
+
+    def rest() -> Iterator[list]:
+        with closing(chunks):
+            if first is not None:
+                yield first
+            yield from chunks
+
+    return rest()
 
 
 def geojson_stream(chunks: Iterator[list[tuple[str]]]) -> Iterator[bytes]:

@@ -14,10 +14,10 @@ from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
 from ebikeops.core.filters import BBoxFilter, DistanceFilter
+from ebikeops.core.renderers import GEOJSON
 from ebikeops.operations.api.serializers import SHAPES
 from ebikeops.operations.records import RecordKind
 
-GEOJSON = "application/geo+json"
 CSV = "text/csv"
 MVT = "application/vnd.mapbox-vector-tile"
 SENSITIVE_NOTE = "frame_number and notes only for officers and commanders, never for analysts"
@@ -32,10 +32,11 @@ def _filter_parameter(name: str, field: django_filters.Filter, kinds: list[str],
         return OpenApiParameter(
             name, {"type": "array", "items": {"type": "string", "enum": choices}}, explode=True, description=described
         )
-    kind = {
+    kinds_by_class = {
         django_filters.IsoDateTimeFilter: OpenApiTypes.DATETIME,
         django_filters.UUIDFilter: OpenApiTypes.UUID,
-    }.get(type(field), OpenApiTypes.STR)
+    }
+    kind = next((k for cls, k in kinds_by_class.items() if isinstance(field, cls)), OpenApiTypes.STR)
     return OpenApiParameter(name, kind, description=described)
 
 
@@ -68,6 +69,12 @@ def feature_collection(name: str, feature_serializer, **members) -> serializers.
             **members,
         },
     )
+
+
+def both_media_types(response) -> dict:
+    """A GeoJSON 200: application/geo+json, or the same body as application/json for a client
+    that asks for that (ebikeops.core.renderers)."""
+    return {(200, GEOJSON): response, (200, "application/json"): response}
 
 
 def record_feature(kind: RecordKind) -> type[serializers.Serializer]:

@@ -3,11 +3,13 @@ import secrets
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from ebikeops.core.models import Role, User
+from ebikeops.core.tokens import token_rotate
 from ebikeops.demo.services import demo_load
 
 DEMO_USERS = (("commander", Role.COMMANDER), ("officer", Role.OFFICER), ("analyst", Role.ANALYST))
@@ -59,7 +61,12 @@ class Command(BaseCommand):
         for username, role in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username, defaults={"role": role})
             user.role = role
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise CommandError("DEMO_PASSWORD refused: " + " ".join(exc.messages)) from None
             user.set_password(password)
             user.save()
-            token, _ = Token.objects.get_or_create(user=user)
-            self.stdout.write(f"  {role:<9} {username:<10} password {password}  token {token.key}")
+            # Tokens are stored hashed: each run issues (and prints) a fresh one per demo user.
+            issued = token_rotate(user=user)
+            self.stdout.write(f"  {role:<9} {username:<10} password {password}  token {issued.token}")

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('core', '0002_idempotency_key_from_sync'),
+        ('core', '0003_drop_plain_text_tokens'),
     ]
 
     operations = [

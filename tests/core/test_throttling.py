@@ -1,0 +1,111 @@
+"""Throttles (429 with Retry-After) per user, per address and on authentication; login lockout."""
+
+import secrets
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests.factories import token_of
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "pass-word-123"  # UserFactory's
+
+
+def _rates(settings, **rates):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, **rates}
+
+
+def test_300_random_tokens_get_429s_after_the_failure_limit(settings, officer):
+    _rates(settings, auth_failure="20/min")
+    client = APIClient()
+    statuses = []
+    for _ in range(300):
+        client.credentials(HTTP_AUTHORIZATION=f"Token {secrets.token_hex(32)}")
+        statuses.append(client.get("/api/v1/seizures/").status_code)
+    assert statuses[:20] == [401] * 20
+    assert statuses[20:] == [429] * 280
+    last = client.get("/api/v1/seizures/")
+    assert int(last["Retry-After"]) > 0
+    assert last["Content-Type"] == "application/problem+json"
+    # The address is refused whatever token it sends until the window passes, so a guess that
+    # happens to be right tells the guesser nothing.
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_of(officer)}")
+    assert client.get("/api/v1/seizures/").status_code == 429
+    # Another address is not affected.
+    other = APIClient(REMOTE_ADDR="10.1.2.3")
+    other.credentials(HTTP_AUTHORIZATION=f"Token {token_of(officer)}")
+    assert other.get("/api/v1/seizures/").status_code == 200
+
+
+def test_a_user_over_their_rate_gets_429_with_retry_after_and_others_do_not(settings, officer_client, commander_client):
+    _rates(settings, user="5/min")
+    assert [officer_client.get("/api/v1/operations/").status_code for _ in range(5)] == [200] * 5
+    throttled = officer_client.get("/api/v1/operations/")
+    assert throttled.status_code == 429
+    assert 0 < int(throttled["Retry-After"]) <= 60
+    assert throttled.json()["title"] == "Too Many Requests"
+    assert commander_client.get("/api/v1/operations/").status_code == 200
+
+
+def test_one_address_over_its_rate_gets_429_whoever_is_signed_in(settings, officer_client, commander_client):
+    _rates(settings, ip="6/min")
+    for client in (officer_client, commander_client) * 3:
+        assert client.get("/api/v1/operations/").status_code == 200
+    assert commander_client.get("/api/v1/operations/").status_code == 429
+
+
+def test_a_forged_x_forwarded_for_does_not_dodge_the_address_throttle(settings, officer_client):
+    _rates(settings, ip="3/min")
+    statuses = [
+        officer_client.get("/api/v1/operations/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_anonymous_requests_are_throttled_per_address(settings, anon_client):
+    # On an open endpoint: elsewhere a request without credentials is refused (401) before any
+    # throttle is consulted, which costs the server less than counting it would.
+    _rates(settings, anon="3/min")
+    assert [anon_client.get("/api/v1/health/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_password_attempts_on_the_token_endpoint_are_throttled(settings):
+    _rates(settings, login="3/min")
+    client = APIClient()
+    statuses = [
+        client.post("/api/v1/auth/token/", {"username": f"nobody{n}", "password": "x"}).status_code for n in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
+def test_wrong_passwords_lock_the_login_form_even_for_the_right_password(settings, path, commander):
+    settings.AXES_FAILURE_LIMIT = 5
+    commander.is_staff = True
+    commander.save()
+    client = Client()
+    for _ in range(5):
+        client.post(path, {"username": commander.username, "password": "guess"})
+    refused = client.post(path, {"username": commander.username, "password": PASSWORD})
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
+    # The right password from the start logs in (the lockout is per username and address).
+    fresh = Client(REMOTE_ADDR="10.9.9.9")
+    assert fresh.post(path, {"username": commander.username, "password": PASSWORD}).status_code == 302
+
+
+def test_wrong_passwords_lock_the_token_endpoint_even_for_the_right_password(settings, officer):
+    settings.AXES_FAILURE_LIMIT = 5
+    _rates(settings, login="100/min")
+    client = APIClient()
+    statuses = [
+        client.post("/api/v1/auth/token/", {"username": officer.username, "password": "x"}).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [401, 401, 401, 401, 429]  # the fifth failure locks
+    refused = client.post("/api/v1/auth/token/", {"username": officer.username, "password": PASSWORD})
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/problem+json"
+    assert "token" not in refused.json()
