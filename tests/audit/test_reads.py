@@ -128,6 +128,7 @@ def test_commanders_can_require_a_purpose_for_exports(analyst_client, seizures, 
     assert analyst_client.get("/api/v1/seizures/").status_code == 200  # reads in the product need none
     given = analyst_client.get("/api/v1/exports/seizures.csv", HTTP_X_PURPOSE="Court bundle R v Smith")
     assert given.status_code == 200
+    b"".join(given.streaming_content)  # read to the end, as a client does (the COPY holds the connection)
     assert AuditEvent.objects.get(action="disclose").purpose == "Court bundle R v Smith"
 
 
