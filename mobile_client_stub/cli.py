@@ -21,6 +21,7 @@ VEHICLE_TYPES = tuple(words.VEHICLE_TYPES)
 REASONS = tuple(words.REASONS)
 POWERS = tuple(words.POWERS)
 OFFENCES = tuple(words.OFFENCES)
+DISPOSALS = ("taken_to_custody", "street_bail", "de_arrested", "handed_to_other_force")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     where(sub)
     sub.add_argument("--offence", choices=OFFENCES, help="asked with a pick-list when missing")
     sub.add_argument("--warrant-offence", choices=OFFENCES, help="for wanted_on_warrant")
-    sub.add_argument("--notes")
+    sub.add_argument("--disposal", choices=DISPOSALS, help="what happened next (arrests hold no free text)")
     sub.add_argument("--operation")
 
     sub = command("photo", entry.cmd_photo, "attach a photo to a seizure (before or after it syncs)")

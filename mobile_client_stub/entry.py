@@ -344,7 +344,7 @@ def cmd_arrest(client: Client) -> int:
         {"operation": operation_id, "point": where.point, "arrested_at": arrested_at, "offence_category": offence},
         warrant_offence_category=a.warrant_offence,
         accuracy_m=where.accuracy_m,
-        notes=a.notes,
+        disposal=a.disposal,
     )
     _, seq = _log_record(client, record_type="arrest", data=data, where=where, label=offence)
     return client.after_action(seq)

@@ -68,6 +68,11 @@ def analyst(db):
 
 
 @pytest.fixture
+def auditor(db):
+    return UserFactory(username="auditor", role=Role.AUDITOR)
+
+
+@pytest.fixture
 def officer_client(officer):
     return _client_for(officer)
 
@@ -85,6 +90,11 @@ def commander_client(commander):
 @pytest.fixture
 def analyst_client(analyst):
     return _client_for(analyst)
+
+
+@pytest.fixture
+def auditor_client(auditor):
+    return _client_for(auditor)
 
 
 @pytest.fixture

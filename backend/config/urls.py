@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("ebikeops.reporting.api.urls")),
     path("", include("ebikeops.imports.api.urls")),
     path("", include("ebikeops.incidents.api.urls")),
+    path("", include("ebikeops.audit.api.urls")),
 ]
 
 # Only logging in and out: no password-reset pages (a reset e-mail is a way in for whoever

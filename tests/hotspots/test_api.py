@@ -67,9 +67,9 @@ def test_it_lists_the_hotspots_as_geojson_with_the_run_echoed(analyst_client, ru
 
 
 def test_it_reads_the_list_in_a_small_fixed_number_of_queries(officer_client, run, django_assert_num_queries):
-    with django_assert_num_queries(3):  # token, run, hotspots
+    with django_assert_num_queries(4):  # token, run, hotspots, the audit event
         assert len(officer_client.get(LIST).json()["features"]) == 3
-    with django_assert_num_queries(2):  # token, run: the hotspots come from the cache
+    with django_assert_num_queries(3):  # token, run: the hotspots come from the cache, the audit event
         assert len(officer_client.get(LIST).json()["features"]) == 3
 
 

@@ -126,7 +126,7 @@ def test_the_report_compares_seizures_per_officer_hour(
     for _ in range(4):
         SeizureFactory(operation=other, seized_at=start + timedelta(hours=1))
     OperationFactory(started_at=start, ended_at=None, officer_count=None)  # no effort known
-    with django_assert_num_queries(2):  # token, the report
+    with django_assert_num_queries(3):  # token, the report, the audit event
         response = commander_client.get(REPORT)
     assert response.status_code == 200, response.content
     body = response.json()

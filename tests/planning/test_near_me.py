@@ -178,8 +178,9 @@ def test_it_answers_in_constant_queries_however_many_suggestions(
     # token (1), savepoint and release (2), corridors (1), profile per signal (2), stops on
     # corridors (1), off-corridor places (1), recent operations (1), stop evidence per signal
     # (2), close pairs (1), sections (1), suggestion evidence per signal (2), operations in
-    # the area (1), named stops (1). Nothing is stored: a GET never writes.
-    with django_assert_num_queries(17):
+    # the area (1), named stops (1), the audit event of the read (1). Nothing is stored: a GET
+    # never writes records (its audit event is the one insert).
+    with django_assert_num_queries(17 + 1):
         body = near(officer_client, (-0.19, 51.55), radius_m=20_000, limit=10).json()
     assert {f["properties"]["title"] for f in body["features"]} == {
         "Uxbridge Road, Ealing",

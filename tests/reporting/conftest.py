@@ -122,7 +122,7 @@ def layout(boroughs, officer):
             point=places.DEAN_STREET,
             arrested_at=datetime(2025, 12, 5, 19, 10, tzinfo=UTC),
             offence_category="robbery",
-            notes="knife recovered",
+            disposal="taken_to_custody",
         ),
         "warrant": ArrestFactory(
             operation=west_end,

@@ -100,7 +100,7 @@ def test_hotspot_layer_is_empty_when_no_run_matches(analyst_client, run):
 
 
 def test_hotspot_layer_is_one_query(analyst_client, run, django_assert_num_queries):
-    with django_assert_num_queries(2):  # token, the layer (the run is chosen inside it)
+    with django_assert_num_queries(3):  # token, the layer (the run is chosen inside it), the audit event
         assert analyst_client.get(f"/api/v1/layers/hotspots/?{question()}").status_code == 200
 
 
@@ -113,7 +113,7 @@ def test_hotspot_tiles_hold_the_outlines(analyst_client, run, django_assert_num_
     features = mapbox_vector_tile.decode(response.content)["hotspots"]["features"]
     assert [(f["geometry"]["type"], f["properties"]["seizure_count"]) for f in features] == [("Polygon", 8)]
     assert features[0]["properties"]["run"] == str(run.pk)
-    with django_assert_num_queries(2):  # token, the run
+    with django_assert_num_queries(3):  # token, the run, the audit event
         assert analyst_client.get(path, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
     ex, ey = tile_of(places.EALING_BROADWAY, 15)
     ealing = mapbox_vector_tile.decode(analyst_client.get(f"/tiles/hotspots/15/{ex}/{ey}.mvt").content)

@@ -138,7 +138,7 @@ def test_an_empty_tile_in_london_is_204_with_caching_headers(analyst_client, lay
 
 def test_a_tile_outside_london_is_204_without_a_query(analyst_client, layout, django_assert_num_queries):
     x, y = tile_of(places.PARIS, 14)
-    with django_assert_num_queries(1):  # token only
+    with django_assert_num_queries(2):  # token only, the audit event
         response = analyst_client.get(f"/tiles/seizures/14/{x}/{y}.mvt")
     assert response.status_code == 204
     assert response["Cache-Control"] == "private, max-age=86400"
@@ -150,7 +150,7 @@ def test_it_answers_304_to_a_matching_etag(analyst_client, layout, django_assert
     first = analyst_client.get(path)
     assert first.status_code == 200
     assert first["Cache-Control"] == "private, max-age=60"
-    with django_assert_num_queries(2):  # token, data version
+    with django_assert_num_queries(3):  # token, data version, the audit event
         again = analyst_client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
     assert analyst_client.get(f"{path}?vehicle_type=e_bike", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
@@ -158,7 +158,7 @@ def test_it_answers_304_to_a_matching_etag(analyst_client, layout, django_assert
 
 def test_a_tile_is_one_query(analyst_client, layout, django_assert_num_queries):
     x, y = tile_of(places.EALING_BROADWAY, 13)
-    with django_assert_num_queries(3):  # token, data version, the tile
+    with django_assert_num_queries(4):  # token, data version, the tile, the audit event
         assert analyst_client.get(f"/tiles/seizures/13/{x}/{y}.mvt").status_code == 200
 
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files served from /static/ (no CDN on closed networks)
     "csp",  # Content-Security-Policy on every response (settings at the end: "HTML pages")
     "ebikeops.core",
+    "ebikeops.audit",
     "ebikeops.areas",
     "ebikeops.operations",
     "ebikeops.sync",
@@ -93,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One audit event per read of data, after the view has answered (ebikeops.audit).
+    "ebikeops.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -336,6 +339,27 @@ REPORTING_TILE_MAX_ZOOM = int(env_number("REPORTING_TILE_MAX_ZOOM", 22, int))
 IMPORT_MAX_UPLOAD_BYTES = int(env_number("IMPORT_MAX_UPLOAD_BYTES", 200_000_000, int))
 # The police.uk incident layer holds at most this many map points (`truncated` says so).
 INCIDENTS_LAYER_MAX_FEATURES = int(env_number("INCIDENTS_LAYER_MAX_FEATURES", 10_000, int))
+# --- Audit trail (ebikeops.audit; DPA 2018 Part 3 s.62) ------------------------------------
+# Exports (CSV/GeoJSON downloads, the audit CSV) refused (400) without an X-Purpose header or
+# `purpose` parameter saying why; commanders switch this on for their force.
+AUDIT_REQUIRE_PURPOSE_FOR_EXPORTS = env_bool("AUDIT_REQUIRE_PURPOSE_FOR_EXPORTS", default=False)
+# The audit CSV export holds at most this many events (narrow by actor, record or time).
+AUDIT_EXPORT_MAX_ROWS = int(env_number("AUDIT_EXPORT_MAX_ROWS", 100_000, int))
+# Behind a reverse proxy, the header it puts the caller's address in (e.g. X-Forwarded-For);
+# empty: the address is REMOTE_ADDR. Set it only when such a proxy is always in front.
+AUDIT_PROXY_IP_HEADER = env_str("AUDIT_PROXY_IP_HEADER", default="")
+# `audit_partitions` creates this many monthly partitions ahead (run it monthly).
+AUDIT_PARTITION_MONTHS_AHEAD = int(env_number("AUDIT_PARTITION_MONTHS_AHEAD", 3, int))
+# Analysts see officers as stable pseudonyms (ebikeops.core.pseudonyms) keyed by this; by
+# default a key derived from the secret key. Changing it changes every pseudonym.
+PSEUDONYM_KEY = env_str("PSEUDONYM_KEY", default="")
+# Review dates (MoPI): a record is due for review this many days after it was recorded
+# (operations: after they ended). `review_retention` lists them and, with --apply, erases them.
+RETENTION_DAYS = {
+    "operation": env_number("RETENTION_OPERATION_DAYS", 6 * 365, int),
+    "seizure": env_number("RETENTION_SEIZURE_DAYS", 6 * 365, int),
+    "arrest": env_number("RETENTION_ARREST_DAYS", 6 * 365, int),
+}
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")
 CELERY_RESULT_BACKEND = None

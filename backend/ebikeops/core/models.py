@@ -8,6 +8,12 @@ class Role(models.TextChoices):
     OFFICER = "officer", "Officer"
     COMMANDER = "commander", "Commander"
     ANALYST = "analyst", "Analyst / API consumer"
+    # Reads the audit trail and record histories (ebikeops.audit); no operational data.
+    AUDITOR = "auditor", "Auditor"
+
+
+# The roles that work with operational records; auditors only read the audit trail.
+OPERATIONAL_ROLES = (Role.OFFICER, Role.COMMANDER, Role.ANALYST)
 
 
 class Source(models.TextChoices):

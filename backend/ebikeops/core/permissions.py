@@ -9,7 +9,7 @@ Who may change or delete a particular field record is ebikeops.operations.polici
 
 from rest_framework.permissions import BasePermission
 
-from .models import Role
+from .models import OPERATIONAL_ROLES, Role
 
 
 def _role(request) -> str | None:
@@ -20,10 +20,10 @@ def _role(request) -> str | None:
 
 
 class IsAnyRole(BasePermission):
-    """Any authenticated user with a role; read-only endpoints."""
+    """Any authenticated user with an operational role (not auditors); read-only endpoints."""
 
     def has_permission(self, request, view) -> bool:
-        return _role(request) in Role.values
+        return _role(request) in OPERATIONAL_ROLES
 
 
 class IsCommander(BasePermission):

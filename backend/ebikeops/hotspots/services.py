@@ -24,6 +24,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ebikeops.areas.models import Borough
+from ebikeops.audit.models import Action
+from ebikeops.audit.services import event_record
 
 # tasks imports this module too: both import the other as a module and resolve names at call time.
 from . import engine, selectors, sql, tasks
@@ -296,6 +298,14 @@ def _compute(run: HotspotRun, *, params: HotspotParams, filters: HotspotFilters,
     run.finished_at = timezone.now()
     run.stats = {**stats, "hotspots": stored, "timings": timings}
     run.save(update_fields=["input_count", "status", "finished_at", "stats"])
+    # A run combines the seizures it read into hotspots: one audit event, in its transaction.
+    event_record(
+        action=Action.COMBINE,
+        actor=run.requested_by,
+        records=[("hotspot_run", run.pk)],
+        filters={"filters": run.filters, "parameters": run.parameters, "since": run.since, "until": run.until},
+        count=summary.count,
+    )
     progress(f"{stored} hotspots stored (run {run.pk})")
 
 

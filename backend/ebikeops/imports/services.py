@@ -26,6 +26,8 @@ from django.utils import timezone
 from psycopg import errors as pg_errors
 
 from ebikeops.areas.selectors import boroughs_loaded
+from ebikeops.audit import services as audit
+from ebikeops.audit.models import Action
 from ebikeops.core.models import User
 
 # tasks imports this module too: both import the other as a module and resolve names at call time.
@@ -151,12 +153,19 @@ def _write_rejects(kind: Kind, stream, progress: Progress, total: int) -> None:
             progress("rejects", done, total)
 
 
-def import_write_accepted(*, cursor, kind: Kind, params: dict) -> tuple[int, int]:
+def import_write_accepted(
+    *, cursor, kind: Kind, params: dict, user: User | None, summary: "ImportSummary"
+) -> tuple[int, int]:
     """Write the accepted rows of the staged import: one INSERT ... ON CONFLICT for the kind's
-    table. Returns (inserted, updated). This is the one place an import writes records; an
-    audit hook for imports belongs here (one event per import, with the counts)."""
+    table. Returns (inserted, updated). This is the one place an import writes records, and it
+    leaves its audit events in the same transaction: one collection and one alteration per
+    import, naming the file, the source system and the counts (never a copy of a million rows)."""
     cursor.execute(sql.WRITE[kind.name], params)
     inserted, updated = cursor.fetchone()
+    described = {"import": summary.file, "source_system": summary.source_system, "kind": kind.name}
+    for action, count in ((Action.COLLECT, inserted), (Action.ALTER, updated)):
+        if count:
+            audit.event_record(action=action, actor=user, filters=described, count=count, endpoint="import")
     return inserted, updated
 
 
@@ -213,7 +222,9 @@ def import_file(
             cursor.execute(sql.DRY_RUN_COUNTS[kind], params)
             summary.inserted, summary.updated = cursor.fetchone()
         else:
-            summary.inserted, summary.updated = import_write_accepted(cursor=cursor, kind=record_kind, params=params)
+            summary.inserted, summary.updated = import_write_accepted(
+                cursor=cursor, kind=record_kind, params=params, user=user, summary=summary
+            )
             summary.unchanged = summary.accepted - summary.inserted - summary.updated
         progress("write", 1, 1)
         mark("write_s")

@@ -44,3 +44,15 @@ PHOTO_PENDING_LIMIT = (
 )
 PHOTO_FORBIDDEN = "Only the seizure's officer or a commander may add or remove its photos."
 SEIZURE_DELETED = "Seizure {id} was deleted; photos can no longer be attached to it."
+
+# Chain of custody (ebikeops.operations.custody)
+CUSTODY_STEP_UNKNOWN = (
+    "{step!r} is not a custody step that can be added; use held, released, destroyed or retained_evidence."
+)
+CUSTODY_STEP_REFUSED = "A vehicle whose last step is '{last}' cannot be '{step}'."
+CUSTODY_STORE_REQUIRED = "Name the store the vehicle is held at."
+CUSTODY_IN_FUTURE = "Must not be in the future."
+CUSTODY_BEFORE_SEIZURE = "Must not be before the vehicle was seized."
+CUSTODY_DISPOSITION_HELD = (
+    "To hold a vehicle at a store, add a 'held' custody step naming the store (POST .../custody/)."
+)

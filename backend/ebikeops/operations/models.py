@@ -176,8 +176,19 @@ class Seizure(TrackedModel):
         ]
 
 
+class ArrestDisposal(models.TextChoices):
+    """What happened to the arrested person next, as a code: the arrest holds no free text
+    (data minimisation; it replaced `notes`)."""
+
+    TAKEN_TO_CUSTODY = "taken_to_custody", "Taken to custody"
+    STREET_BAIL = "street_bail", "Released on street bail"
+    DE_ARRESTED = "de_arrested", "De-arrested"
+    HANDED_TO_OTHER_FORCE = "handed_to_other_force", "Handed to another force"
+
+
 class Arrest(TrackedModel):
-    """An arrest during an operation. Deliberately holds no name or personal identifier."""
+    """An arrest during an operation. Deliberately holds no name, personal identifier or
+    free text."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="arrests")
@@ -193,7 +204,7 @@ class Arrest(TrackedModel):
         help_text="for 'wanted on warrant': the offence the warrant is for",
     )
     borough = models.ForeignKey(Borough, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    notes = models.TextField(blank=True)
+    disposal = models.CharField(max_length=24, choices=ArrestDisposal.choices, blank=True)
     source_system = models.CharField(
         max_length=64, blank=True, default="", db_default="", help_text="system an imported record came from"
     )
@@ -225,7 +236,49 @@ class Arrest(TrackedModel):
             ),
             _choice("source", Source, "arrest_source_valid"),
             _external_ref_unique("arrest_external_ref_unique"),
+            models.CheckConstraint(
+                condition=Q(disposal="") | Q(disposal__in=ArrestDisposal.values), name="arrest_disposal_valid"
+            ),
         ]
+
+
+# --- Chain of custody ----------------------------------------------------------------------
+
+
+class CustodyStep(models.TextChoices):
+    SEIZED = "seized", "Seized"
+    HELD = "held", "Held at a store"
+    RELEASED = "released", "Released to the owner"
+    DESTROYED = "destroyed", "Destroyed"
+    RETAINED_EVIDENCE = "retained_evidence", "Retained as evidence"
+
+
+class CustodyEvent(models.Model):
+    """One step of a seized vehicle's custody: append-only (the database refuses UPDATE;
+    rows go only with their seizure's erasure, whose audit event keeps them). The current
+    disposition is the last step's (Seizure.disposition mirrors it)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    seizure = models.ForeignKey(Seizure, on_delete=models.CASCADE, related_name="custody")
+    sequence = models.PositiveIntegerField(help_text="1 for the seizure itself, then each step")
+    step = models.CharField(max_length=20, choices=CustodyStep.choices)
+    store = models.CharField(max_length=120, blank=True, help_text="the named store, for 'held'")
+    happened_at = models.DateTimeField(help_text="when the step happened (the release date, ...)")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["seizure", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["seizure", "sequence"], name="custody_event_sequence_unique"),
+            _choice("step", CustodyStep, "custody_event_step_valid"),
+            models.CheckConstraint(
+                condition=~Q(step=CustodyStep.HELD) | ~Q(store=""), name="custody_event_held_names_a_store"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} ({self.sequence}) of seizure {self.seizure_id}"
 
 
 # --- What deletions and photos leave behind -----------------------------------------------

@@ -24,7 +24,7 @@ from django.utils import timezone
 from ebikeops.core.errors import Conflict, Forbidden, Gone, PayloadTooLarge, UnsupportedMedia
 from ebikeops.core.models import User
 
-from . import errors, images
+from . import audit_events, errors, images
 from .models import RecordType, Seizure, SeizurePhoto
 from .policies import can_attach_photo
 from .selectors import tombstone_get
@@ -140,6 +140,7 @@ def photo_store(
                 uploaded_by=user,
                 created_at=now,
             )
+            audit_events.photos_collected(photo, user=user)
     except IntegrityError:
         # The same photo id was stored concurrently: answer as for a re-send.
         default_storage.delete(name)
@@ -170,26 +171,32 @@ def photo_delete(*, photo: SeizurePhoto, user: User) -> None:
     if not allowed:
         raise Forbidden(errors.PHOTO_FORBIDDEN)
     name = photo.file.name
+    content = {photo.pk: audit_events.snapshot(photo)}
     photo.delete()
+    audit_events.photos_erased(content, user=user)
     _delete_files_on_commit([name])
 
 
-def photos_delete(*, seizure_id: UUID) -> int:
-    """Delete a seizure's photos (with the seizure): rows now, files once committed."""
-    photos = SeizurePhoto.objects.filter(seizure_id=seizure_id)
-    names = list(photos.values_list("file", flat=True))
-    deleted, _ = photos.delete()
-    _delete_files_on_commit(names)
-    return deleted
+def photos_delete(*, seizure_id: UUID) -> dict[UUID, audit_events.Snapshot]:
+    """Delete a seizure's photos (with the seizure): rows now, files once committed.
+    Returns what was deleted ({photo id: its metadata}) for the seizure's erasure event."""
+    photos = list(SeizurePhoto.objects.filter(seizure_id=seizure_id))
+    SeizurePhoto.objects.filter(pk__in=[photo.pk for photo in photos]).delete()
+    _delete_files_on_commit([photo.file.name for photo in photos])
+    return {photo.pk: audit_events.snapshot(photo) for photo in photos}
 
 
 @transaction.atomic
 def pending_photos_purge(*, older_than: datetime) -> int:
     """Delete photos uploaded before `older_than` whose seizure never arrived."""
-    orphans = SeizurePhoto.objects.filter(created_at__lt=older_than).exclude(
-        Exists(Seizure.objects.filter(pk=OuterRef("seizure_id")))
+    orphans = list(
+        SeizurePhoto.objects.filter(created_at__lt=older_than).exclude(
+            Exists(Seizure.objects.filter(pk=OuterRef("seizure_id")))
+        )
     )
-    names = list(orphans.values_list("file", flat=True))
-    deleted, _ = orphans.delete()
-    _delete_files_on_commit(names)
+    deleted, _ = SeizurePhoto.objects.filter(pk__in=[photo.pk for photo in orphans]).delete()
+    audit_events.photos_erased(
+        {photo.pk: audit_events.snapshot(photo) for photo in orphans}, user=None, reason="seizure never arrived"
+    )
+    _delete_files_on_commit([photo.file.name for photo in orphans])
     return deleted

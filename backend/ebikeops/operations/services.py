@@ -7,6 +7,8 @@ raises django.core.exceptions.ValidationError keyed by field (nested items as
 change is based on a stale version, Forbidden when the user may not change or delete the
 record (ebikeops.operations.policies), Gone when a deleted record is sent again,
 HasDependants when an operation still has records.
+
+Every write leaves its audit event (ebikeops.operations.audit_events) in its transaction.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -24,7 +26,7 @@ from django.utils import timezone
 from ebikeops.core.errors import Forbidden, Gone, HasDependants, VersionConflict
 from ebikeops.core.models import Source, User
 
-from . import errors
+from . import audit_events, custody, errors
 from .models import Arrest, OffenceCategory, Operation, OperationStatus, RecordType, Seizure, Tombstone
 from .photos import photos_delete
 from .policies import can_change, can_delete
@@ -187,6 +189,8 @@ def operation_create(
 
     op.save(force_insert=True)
     _insert_items(seizures=seizure_rows, arrests=arrest_rows)
+    custody.custody_started(seizures=seizure_rows, user=user)
+    audit_events.collected([op, *seizure_rows, *arrest_rows], user=user)
     return op
 
 
@@ -222,12 +226,14 @@ def operation_update(
     """
     now = now or timezone.now()
     operation = Operation.objects.select_for_update().get(pk=operation.pk)
+    before = audit_events.snapshot(operation)
     _apply(operation, changes, user=user, expected_version=expected_version)
     checks = _operation_checks(operation, now=now)
     if {"started_at", "ended_at"} & set(changes):
         checks.append(lambda: _records_still_in_window(operation))
     collect(checks)
     operation.save()
+    audit_events.altered(operation, before, user=user)
     return operation
 
 
@@ -243,19 +249,23 @@ def _records_still_in_window(op: Operation) -> None:
                     raise ValidationError({name: "Logged records would fall outside the new window."}) from exc
 
 
-def _delete(record: Model, *, user: User, expected_version: int | None, now: datetime | None) -> Tombstone:
-    """Lock `record`, check the policy and version, leave its tombstone and delete it."""
+def _delete(
+    record: Model, *, user: User, expected_version: int | None, now: datetime | None
+) -> tuple[Tombstone, audit_events.Snapshot]:
+    """Lock `record`, check the policy and version, leave its tombstone and delete it.
+    Returns the tombstone and the record's content as it was (for its erasure event)."""
     if not can_delete(user, record):
         raise Forbidden(errors.FORBIDDEN_DELETE)
     record = type(record).objects.select_for_update().get(pk=record.pk)
     _check_version(record, expected_version)
+    before = audit_events.snapshot(record)
     # The tombstone first (a deleted instance loses its pk); it rolls back with a failed delete.
     tombstone = tombstone_create(record=record, user=user, now=now or timezone.now())
     try:
         record.delete()
     except ProtectedError as exc:
         raise HasDependants(errors.STILL_HAS_RECORDS) from exc
-    return tombstone
+    return tombstone, before
 
 
 @transaction.atomic
@@ -264,7 +274,9 @@ def operation_delete(
 ) -> Tombstone:
     """Delete an operation, leaving a tombstone. Raises HasDependants while seizures or
     arrests remain, Forbidden unless `user` may delete, VersionConflict when stale."""
-    return _delete(operation, user=user, expected_version=expected_version, now=now)
+    tombstone, before = _delete(operation, user=user, expected_version=expected_version, now=now)
+    audit_events.erased(f"operation:{tombstone.record_id}", before, user=user)
+    return tombstone
 
 
 # --- Seizures -----------------------------------------------------------------------
@@ -306,6 +318,8 @@ def seizure_create(
         seizure.id = id
     collect([*_seizure_checks(seizure, operation, now=now), lambda: _check_new_id(Seizure, id)])
     seizure.save(force_insert=True)
+    custody.custody_started(seizures=[seizure], user=user)
+    audit_events.collected([seizure], user=user)
     return seizure
 
 
@@ -322,9 +336,25 @@ def seizure_update(
     Forbidden when `user` may not change it."""
     now = now or timezone.now()
     seizure = Seizure.objects.select_for_update().select_related("operation").get(pk=seizure.pk)
+    before = audit_events.snapshot(seizure)
+    disposition = changes.get("disposition", seizure.disposition)
     _apply(seizure, changes, user=user, expected_version=expected_version)
     collect(_seizure_checks(seizure, seizure.operation, now=now))
+    extra = None
+    if disposition != before["disposition"]:
+        # A disposition set directly is the custody step that leads to it (one rule).
+        step = custody.STEP_FOR_DISPOSITION[disposition]
+        if step == custody.CustodyStep.HELD:
+            raise ValidationError({"disposition": errors.CUSTODY_DISPOSITION_HELD})
+        try:
+            last = custody.check_step(seizure=seizure, step=step, store="")
+        except ValidationError as exc:
+            raise ValidationError({"disposition": exc.message_dict["step"]}) from exc
+        extra = custody.custody_change(
+            custody.custody_append(seizure=seizure, last=last, step=step, store="", happened_at=now, user=user)
+        )
     seizure.save()
+    audit_events.altered(seizure, before, user=user, extra=extra)
     return seizure
 
 
@@ -334,8 +364,10 @@ def seizure_delete(
 ) -> Tombstone:
     """Delete a seizure and its photos, leaving a tombstone. Raises Forbidden unless `user`
     may delete, VersionConflict when stale."""
-    tombstone = _delete(seizure, user=user, expected_version=expected_version, now=now)
-    photos_delete(seizure_id=tombstone.record_id)
+    tombstone, before = _delete(seizure, user=user, expected_version=expected_version, now=now)
+    photos = photos_delete(seizure_id=tombstone.record_id)
+    also = {audit_events.photo_key(pk): content for pk, content in photos.items()}
+    audit_events.erased(f"seizure:{tombstone.record_id}", before, user=user, also=also)
     return tombstone
 
 
@@ -387,6 +419,7 @@ def arrest_create(
         arrest.id = id
     collect([*_arrest_checks(arrest, operation, now=now), lambda: _check_new_id(Arrest, id)])
     arrest.save(force_insert=True)
+    audit_events.collected([arrest], user=user)
     return arrest
 
 
@@ -401,9 +434,11 @@ def arrest_update(
 ) -> Arrest:
     now = now or timezone.now()
     arrest = Arrest.objects.select_for_update().select_related("operation").get(pk=arrest.pk)
+    before = audit_events.snapshot(arrest)
     _apply(arrest, changes, user=user, expected_version=expected_version)
     collect(_arrest_checks(arrest, arrest.operation, now=now))
     arrest.save()
+    audit_events.altered(arrest, before, user=user)
     return arrest
 
 
@@ -413,7 +448,9 @@ def arrest_delete(
 ) -> Tombstone:
     """Delete an arrest, leaving a tombstone. Raises Forbidden unless `user` may delete,
     VersionConflict when stale."""
-    return _delete(arrest, user=user, expected_version=expected_version, now=now)
+    tombstone, before = _delete(arrest, user=user, expected_version=expected_version, now=now)
+    audit_events.erased(f"arrest:{tombstone.record_id}", before, user=user)
+    return tombstone
 
 
 # --- Many seizures or arrests at once (sync batches) ----------------------------------
@@ -469,7 +506,13 @@ def records_create_many(
             outcomes.append(exc)
             continue
         outcomes.append(record)
-    model.objects.bulk_create([record for record in outcomes if isinstance(record, model)])
+    created = [record for record in outcomes if isinstance(record, model)]
+    model.objects.bulk_create(created)
+    if created:
+        # The same custody start and audit event as the single services leave, for all rows at once.
+        if record_type == RecordType.SEIZURE:
+            custody.custody_started(seizures=created, user=user)
+        audit_events.collected(created, user=user)
     return outcomes
 
 

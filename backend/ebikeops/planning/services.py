@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from ebikeops.areas.models import Borough
 from ebikeops.areas.selectors import borough_by_name_or_code
+from ebikeops.audit.models import Action
+from ebikeops.audit.services import event_record
 from ebikeops.core.models import User
 from ebikeops.operations.models import Operation
 
@@ -281,16 +283,32 @@ def suggestion_follow(*, user: User | None, operation: Operation, suggestion: Su
     ValidationError keyed by `suggestion` if it was made after the operation ended."""
     if operation.ended_at is not None and suggestion.run.created_at > operation.ended_at:
         raise ValidationError({"suggestion": errors.SUGGESTION_AFTER_OPERATION})
+    before = FollowedSuggestion.objects.filter(operation=operation).values_list("suggestion_id", flat=True).first()
     link, _ = FollowedSuggestion.objects.update_or_create(
         operation=operation, defaults={"suggestion": suggestion, "linked_by": user}
+    )
+    # Linking an operation to a suggestion combines the field record with planning's output.
+    event_record(
+        action=Action.COMBINE,
+        actor=user,
+        records=[operation, ("suggestion", suggestion.pk)],
+        changes={f"operation:{operation.pk}": {"followed_suggestion": [before, suggestion.pk]}},
     )
     return link
 
 
 @transaction.atomic
-def suggestion_unfollow(*, operation: Operation) -> bool:
+def suggestion_unfollow(*, operation: Operation, user: User | None = None) -> bool:
     """Remove the operation's link; returns whether there was one."""
+    before = FollowedSuggestion.objects.filter(operation=operation).values_list("suggestion_id", flat=True).first()
     deleted, _ = FollowedSuggestion.objects.filter(operation=operation).delete()
+    if deleted:
+        event_record(
+            action=Action.ALTER,
+            actor=user,
+            records=[operation, ("suggestion", before)],
+            changes={f"operation:{operation.pk}": {"followed_suggestion": [before, None]}},
+        )
     return bool(deleted)
 
 

@@ -24,6 +24,7 @@ from django_filters.utils import translate_validation
 from rest_framework.exceptions import ValidationError
 
 from ebikeops.core.filters import filter_bbox
+from ebikeops.core.pseudonyms import Pseudonym
 from ebikeops.hotspots import selectors as hotspot_selectors
 from ebikeops.hotspots.models import Hotspot, HotspotRun
 from ebikeops.operations import records as records_registry
@@ -102,10 +103,15 @@ def _compile(queryset: QuerySet) -> tuple[str, tuple]:
     return query, tuple(params)
 
 
+# What analysts get instead of an officer's username: a stable pseudonym (data minimisation).
+PSEUDONYMS: dict[str, Mapping[str, Any]] = {"operations": {"c_lead_officer": Pseudonym("lead_officer_id")}}
+
+
 def _feature_rows(kind: RecordKind, params: Mapping[str, Any], *, sensitive: bool) -> tuple[str, tuple]:
     public, extra = sql.PROPERTIES[kind.plural]
     properties = public + (extra if sensitive else ())
-    return _compile(records(kind, params).values(**_projection(kind, properties, {})))
+    instead = {} if sensitive else PSEUDONYMS.get(kind.plural, {})
+    return _compile(records(kind, params).values(**_projection(kind, properties, instead)))
 
 
 def _fetch_one(query: str, params: Sequence[Any]) -> tuple | None:

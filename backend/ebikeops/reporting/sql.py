@@ -123,13 +123,14 @@ ARREST_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("received_at", TIME),
     ("offence_category", PLAIN),
     ("warrant_offence_category", PLAIN),
+    ("disposal", PLAIN),
     ("borough", TEXT),
     ("source", PLAIN),
     ("version", PLAIN),
     ("created_at", TIME),
     ("updated_at", TIME),
 )
-ARREST_SENSITIVE_PROPERTIES = (("notes", TEXT),)
+ARREST_SENSITIVE_PROPERTIES: tuple[tuple[str, str], ...] = ()  # arrests hold no free text
 
 # kind -> (properties every role sees, properties only officers and commanders see)
 PROPERTIES = {

@@ -2,20 +2,20 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from ebikeops.core.models import Role
+from ebikeops.core.models import OPERATIONAL_ROLES
 
 from .. import policies
 
 
 class FieldRecordPermission(BasePermission):
-    """Reads for every role; creates for officers and commanders; changes by the owner
+    """Reads for every operational role (not auditors); creates for officers and commanders; changes by the owner
     (creator or lead officer) or a commander; deletes by commanders only."""
 
     message = "Your role may not change this record."
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if not (user and user.is_authenticated and getattr(user, "role", None) in Role.values):
+        if not (user and user.is_authenticated and getattr(user, "role", None) in OPERATIONAL_ROLES):
             return False
         if request.method in SAFE_METHODS:
             return True

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import get_error_detail
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
@@ -16,9 +17,11 @@ from ebikeops.core.geofields import AwareDateTimeField, GeoJSONMultiPointField, 
 from ebikeops.core.geojson import unwrap_feature
 from ebikeops.core.models import Source, User
 from ebikeops.core.permissions import sees_sensitive_fields
+from ebikeops.core.pseudonyms import pseudonym
 
 from ..models import (
     Arrest,
+    ArrestDisposal,
     Disposition,
     OffenceCategory,
     Operation,
@@ -117,7 +120,9 @@ class ArrestInput(FeatureInput):
     warrant_offence_category = serializers.ChoiceField(
         choices=OffenceCategory.choices, required=False, allow_blank=True
     )
-    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    disposal = serializers.ChoiceField(
+        choices=ArrestDisposal.choices, required=False, allow_blank=True, help_text="what happened next, as a code"
+    )
 
 
 class ArrestCreateInput(ArrestInput):
@@ -204,6 +209,7 @@ ARREST_FIELDS = (
     "received_at",
     "offence_category",
     "warrant_offence_category",
+    "disposal",
     "borough",
     "source",
     "version",
@@ -213,10 +219,22 @@ ARREST_FIELDS = (
 SENSITIVE_SEIZURE_FIELDS = ("frame_number", "notes")
 
 
-class OperationFeature(GeoFeatureModelSerializer):
-    """An operation as a GeoJSON Feature at its main location, without notes."""
+@extend_schema_field({"type": "string", "nullable": True})
+class PseudonymField(serializers.Field):
+    """A user id as its stable pseudonym (ebikeops.core.pseudonyms), for analysts."""
 
-    lead_officer = serializers.CharField(source="lead_officer.username", default=None, allow_null=True, read_only=True)
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value) -> str | None:
+        return pseudonym(value)
+
+
+class OperationFeature(GeoFeatureModelSerializer):
+    """An operation as a GeoJSON Feature at its main location, without notes; the lead
+    officer as a stable pseudonym (the analysts' view)."""
+
+    lead_officer = PseudonymField(source="lead_officer_id", help_text="a stable pseudonym, not the username")
     borough = serializers.CharField(source="borough.name", default=None, allow_null=True, read_only=True)
     stop_points = GeometryField(read_only=True, allow_null=True)
     seizure_count = serializers.IntegerField(read_only=True)
@@ -233,6 +251,8 @@ class OperationFeature(GeoFeatureModelSerializer):
 
 
 class OperationFeatureWithNotes(OperationFeature):
+    lead_officer = serializers.CharField(source="lead_officer.username", default=None, allow_null=True, read_only=True)
+
     class Meta(OperationFeature.Meta):
         fields = (*OPERATION_FIELDS, "notes")
 
@@ -260,11 +280,6 @@ class ArrestFeature(GeoFeatureModelSerializer):
         model = Arrest
         geo_field = "point"
         fields = ARREST_FIELDS
-
-
-class ArrestFeatureWithNotes(ArrestFeature):
-    class Meta(ArrestFeature.Meta):
-        fields = (*ARREST_FIELDS, "notes")
 
 
 class PhotoUploadInput(serializers.Serializer):
@@ -313,6 +328,10 @@ SHAPES: dict[str, RecordShapes] = {
         SeizureCreateInput, SeizureInput, SeizureUpdateInput, SeizureFeature, SeizureFeatureSensitive
     ),
     RecordType.ARREST: RecordShapes(
-        ArrestCreateInput, ArrestInput, ArrestUpdateInput, ArrestFeature, ArrestFeatureWithNotes
+        ArrestCreateInput,
+        ArrestInput,
+        ArrestUpdateInput,
+        ArrestFeature,
+        ArrestFeature,  # no sensitive fields
     ),
 }

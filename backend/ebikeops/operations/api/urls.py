@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import photos, views
+from . import custody, photos, views
 
 urlpatterns = [
     path("operations/", views.OperationListCreateApi.as_view(), name="operation-list"),
@@ -31,4 +31,5 @@ urlpatterns = [
     path("arrests/<uuid:pk>/", views.ArrestDetailApi.as_view(), name="arrest-detail"),
     path("seizures/<uuid:seizure_id>/photos/", photos.SeizurePhotosApi.as_view(), name="seizure-photo-list"),
     path("photos/<uuid:pk>/", photos.PhotoApi.as_view(), name="photo-content"),
+    path("seizures/<uuid:pk>/custody/", custody.SeizureCustodyApi.as_view(), name="seizure-custody"),
 ]

@@ -9,6 +9,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from ebikeops.core.fields import FiniteFloatField
 from ebikeops.core.filters import check_in_grid_area, parse_bbox
 from ebikeops.core.geofields import AwareDateTimeField
+from ebikeops.core.pseudonyms import pseudonym
 
 from .. import errors
 from ..models import FollowedSuggestion, Suggestion, SuggestionRun
@@ -510,6 +511,15 @@ class FollowedSuggestionSerializer(serializers.ModelSerializer):
     class Meta:
         model = FollowedSuggestion
         fields = ("operation", "suggestion", "title", "linked_by", "linked_at")
+
+
+class FollowedSuggestionPublic(FollowedSuggestionSerializer):
+    """Analysts' view: who linked it as a stable pseudonym, not the username."""
+
+    linked_by = serializers.SerializerMethodField()
+
+    def get_linked_by(self, link) -> str | None:
+        return pseudonym(link.linked_by_id)
 
 
 class RateSerializer(serializers.Serializer):

@@ -24,8 +24,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ebikeops.areas.selectors import borough_by_name_or_code
-from ebikeops.core.models import Role
-from ebikeops.core.permissions import IsAnyRole, IsCommander, IsCommanderOrAnalyst, IsFieldRole
+from ebikeops.core.models import OPERATIONAL_ROLES, Role
+from ebikeops.core.permissions import IsAnyRole, IsCommander, IsCommanderOrAnalyst, IsFieldRole, sees_sensitive_fields
 from ebikeops.core.renderers import GEOJSON_RENDERERS
 from ebikeops.operations.models import Operation
 from ebikeops.operations.policies import is_owner
@@ -51,7 +51,7 @@ class FollowPermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         role = _role(request)
         if request.method in SAFE_METHODS:
-            return role in Role.values
+            return role in OPERATIONAL_ROLES
         return role in (Role.OFFICER, Role.COMMANDER)
 
     def has_object_permission(self, request, view, obj) -> bool:
@@ -221,12 +221,17 @@ class FollowedSuggestionView(APIView):
         self.check_object_permissions(self.request, operation)
         return operation
 
-    @extend_schema(responses=s.FollowedSuggestionSerializer, tags=TAGS)
+    @extend_schema(
+        responses=s.FollowedSuggestionSerializer,
+        tags=TAGS,
+        description="`linked_by`: the username; for analysts a stable pseudonym.",
+    )
     def get(self, request, operation_pk):
         link = get_object_or_404(
             FollowedSuggestion.objects.select_related("suggestion", "linked_by"), operation=self.operation()
         )
-        return Response(s.FollowedSuggestionSerializer(link).data)
+        output = s.FollowedSuggestionSerializer if sees_sensitive_fields(request.user) else s.FollowedSuggestionPublic
+        return Response(output(link).data)
 
     @extend_schema(request=s.FollowInput, responses=s.FollowedSuggestionSerializer, tags=TAGS)
     def put(self, request, operation_pk):
@@ -241,7 +246,7 @@ class FollowedSuggestionView(APIView):
 
     @extend_schema(responses={204: None}, tags=TAGS)
     def delete(self, request, operation_pk):
-        if not services.suggestion_unfollow(operation=self.operation()):
+        if not services.suggestion_unfollow(operation=self.operation(), user=request.user):
             raise NotFound("This operation is not linked to a suggestion.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.views import APIView
 
+from ebikeops.audit.middleware import record_read_now
 from ebikeops.core.permissions import IsAnyRole, sees_sensitive_fields
 from ebikeops.core.renderers import GEOJSON
 from ebikeops.operations.records import RecordKind
@@ -40,6 +41,9 @@ class ExportApi(ProblemsAsJSON, APIView):
         if (unchanged := http.not_modified(request, current)) is not None:
             chunks.close()
             return unchanged
+        # The disclosure's audit event, with how many records leave, is written now: once the
+        # stream has started, its COPY holds the connection.
+        record_read_now(request, count=selectors.records(self.kind, params).count())
         chunks = started(chunks)  # the query runs now: a failure is an error response, not a cut-off 200
         if self.fmt == "geojson":
             body, content_type = geojson_stream(chunks), GEOJSON

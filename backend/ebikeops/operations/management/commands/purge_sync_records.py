@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from ebikeops.audit.context import command_context
 from ebikeops.core.idempotency import idempotency_keys_purge
 from ebikeops.operations.photos import pending_photos_purge
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, pending_photo_days: float | None, **options) -> None:
         now = timezone.now()
         days = settings.PHOTO_PENDING_RETENTION_DAYS if pending_photo_days is None else pending_photo_days
-        keys = idempotency_keys_purge(now=now)
-        photos = pending_photos_purge(older_than=now - timedelta(days=days))
+        with command_context("purge_sync_records"):  # the photos' erasure events name the command
+            keys = idempotency_keys_purge(now=now)
+            photos = pending_photos_purge(older_than=now - timedelta(days=days))
         self.stdout.write(f"Deleted {keys} expired idempotency answers and {photos} never-attached photos.")

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('areas', '0003_boroughs_counterclockwise'),
-        ('operations', '0003_tombstones_and_photos_from_sync'),
+        ('operations', '0005_arrest_notes_to_disposal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,91 @@
+"""The audit trail: one append-only table of events (DPA 2018 Part 3 s.62 logs).
+
+The table is partitioned by month in PostgreSQL and guarded there, not only here: a trigger
+refuses UPDATE and DELETE, and another chains each row to the previous one with a SHA-256
+hash (see migrations/0001 and `sql.py`). The model below is how Django reads and inserts
+rows; `id`, `prev_hash` and `hash` are assigned by the database.
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models.functions import Now
+
+
+class Action(models.TextChoices):
+    """The kinds of processing that s.62(1) names."""
+
+    COLLECT = "collect", "Collection"
+    ALTER = "alter", "Alteration"
+    CONSULT = "consult", "Consultation"
+    DISCLOSE = "disclose", "Disclosure"
+    COMBINE = "combine", "Combination"
+    ERASE = "erase", "Erasure"
+
+
+WRITE_ACTIONS = (Action.COLLECT, Action.ALTER, Action.COMBINE, Action.ERASE)
+
+
+class ClientKind(models.TextChoices):
+    TOKEN = "token", "API token"
+    SESSION = "session", "Browser session"
+    COMMAND = "command", "Management command"
+    SYSTEM = "system", "Background task"
+
+
+class AuditEvent(models.Model):
+    # Assigned by the INSERT trigger under the chain's lock, so id order is chain order.
+    id = models.BigAutoField(primary_key=True)
+    occurred_at = models.DateTimeField(db_default=Now(), help_text="server time (statement start)")
+    # No foreign key: the event outlives the user; the username is a snapshot.
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_role = models.CharField(max_length=16, blank=True)
+    client_kind = models.CharField(max_length=16, choices=ClientKind.choices)
+    # A fingerprint of the token or session (first 16 hex of its SHA-256), never the secret.
+    client_ref = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    # The URL name (or command name) that did it.
+    endpoint = models.CharField(max_length=100, blank=True)
+    # Records touched, as "type:id" keys (GIN-indexed for "by record").
+    records = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    # For lists, exports, summaries, tiles and layers: the query, and how many records it gave.
+    filters = models.JSONField(null=True, blank=True)
+    count = models.IntegerField(null=True, blank=True)
+    # For alterations: {"record key": {"field": [before, after], ...}}; for erasures, the content.
+    changes = models.JSONField(null=True, blank=True)
+    purpose = models.CharField(max_length=500, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        db_table = "audit_event"
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["actor_id", "occurred_at"], name="audit_event_actor_time"),
+            models.Index(fields=["occurred_at"], name="audit_event_time"),
+            GinIndex(fields=["records"], name="audit_event_records"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_username or 'system'} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditChainHead(models.Model):
+    """The chain's last link (one row): the INSERT trigger locks it, so concurrent writers
+    append one at a time, and `verify_audit` checks that no row was cut off the end. Kept by
+    the trigger only; a Django model so that test flushes empty it with the events."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        db_table = "audit_chain_head"
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_single_row")]
+
+    def __str__(self) -> str:
+        return f"audit chain head at {self.last_id}"

@@ -1,0 +1,135 @@
+"""Writing the audit trail. Every app records its events through `event_record`.
+
+Writes (collect, alter, combine, erase) must be recorded inside the writer's transaction:
+a rolled-back change then leaves no event, and an event that cannot be written fails the
+change. Consultations and disclosures are recorded by `AuditMiddleware` once per request.
+"""
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Model
+from django.db.models.fields.files import FieldFile
+
+from . import sql
+from .context import AuditContext, current_context
+from .models import WRITE_ACTIONS, Action, AuditEvent, ClientKind
+
+RecordRef = Model | str | tuple[str, Any]
+
+
+class AuditOutsideTransaction(RuntimeError):
+    """A write's event was recorded outside a transaction: it could outlive a rolled-back change."""
+
+
+def record_key(record: RecordRef) -> str:
+    """ "type:id" for a model instance, a ("type", id) pair, or a key already made."""
+    if isinstance(record, str):
+        return record
+    if isinstance(record, tuple):
+        kind, pk = record
+        return f"{kind}:{pk}"
+    return f"{record._meta.model_name}:{record.pk}"
+
+
+def jsonable(value: Any) -> Any:
+    """Dates, UUIDs, decimals and geometries as JSON (geometries as GeoJSON objects)."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=_Encoder))
+
+
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o: Any) -> Any:
+        if hasattr(o, "geojson"):
+            return json.loads(o.geojson)
+        if isinstance(o, FieldFile):
+            return o.name  # where the file is, never its bytes
+        return super().default(o)
+
+
+def event_record(
+    *,
+    action: str,
+    records: Iterable[RecordRef] = (),
+    actor: Any = None,
+    context: AuditContext | None = None,
+    changes: Mapping[str, Any] | None = None,
+    filters: Mapping[str, Any] | None = None,
+    count: int | None = None,
+    purpose: str | None = None,
+    endpoint: str | None = None,
+) -> AuditEvent:
+    """Append one event to the trail and return it (its hash is set by the database).
+
+    `actor` defaults to the context's user; `context` to the current one (the request's, or a
+    command's); `changes` maps a record key to {"field": [before, after]} (alterations) or to
+    the record's content (collections, erasures). Raises AuditOutsideTransaction for a write
+    action recorded outside `transaction.atomic()`.
+    """
+    if action not in Action.values:
+        raise ValueError(f"{action!r} is not an audit action; use one of {', '.join(Action.values)}.")
+    if action in WRITE_ACTIONS and not connection.in_atomic_block:
+        raise AuditOutsideTransaction(
+            f"A {action} event must be recorded inside the writer's transaction (transaction.atomic())."
+        )
+    context = context or current_context()
+    if actor is None and context is not None:
+        actor = context.actor()
+    client_kind, client_ref = context.client() if context else (ClientKind.SYSTEM, "")
+    event = AuditEvent(
+        actor_id=getattr(actor, "pk", None),
+        actor_username=getattr(actor, "username", "") or "",
+        actor_role=getattr(actor, "role", "") or "",
+        client_kind=client_kind,
+        client_ref=client_ref,
+        ip=context.ip if context else None,
+        user_agent=context.user_agent if context else "",
+        request_id=context.request_id if context else "",
+        action=action,
+        endpoint=(endpoint if endpoint is not None else (context.endpoint if context else ""))[:100],
+        records=[record_key(record) for record in records],
+        filters=jsonable(dict(filters)) if filters is not None else None,
+        count=count,
+        changes=jsonable(dict(changes)) if changes is not None else None,
+        purpose=(purpose if purpose is not None else (context.purpose if context else ""))[:500],
+    )
+    # One INSERT: atomic on its own (a read's event needs no transaction; a write's is in one).
+    event.save(force_insert=True)
+    return event
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{"field": [before, after]} for the fields whose value differs (JSON-ready)."""
+    old, new = jsonable(dict(before)), jsonable(dict(after))
+    return {
+        name: [old.get(name), new.get(name)] for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)
+    }
+
+
+@transaction.atomic
+def partitions_ensure(*, first_month: date, months: int) -> list[str]:
+    """Create the monthly partitions (UTC months) from `first_month` for `months` months that
+    do not exist yet; return the names created. Raises ValueError if the DEFAULT partition
+    already holds rows of a month to create (move them first: see docs/accountability.md)."""
+    created = []
+    with connection.cursor() as cursor:
+        for step in range(months):
+            year, month = divmod(first_month.month - 1 + step, 12)
+            month_start = date(first_month.year + year, month + 1, 1)
+            cursor.execute(sql.DEFAULT_ROWS_IN_MONTH, {"month": month_start})
+            (waiting,) = cursor.fetchone()
+            if waiting:
+                raise ValueError(
+                    f"The DEFAULT partition holds {waiting} events of {month_start:%B %Y}; "
+                    "its monthly partition cannot be created over them."
+                )
+            cursor.execute(sql.PARTITION_ENSURE, {"month": month_start})
+            (name,) = cursor.fetchone()
+            if name:
+                created.append(name)
+    return created
