@@ -39,6 +39,9 @@ OVERSIGHT = ("commander", "auditor")
 NO_RECORD_DATA = {"schema", "swagger-ui", "health", "map"}
 # Signing in and out with API tokens (core.api.tokens): no record data; tested in tests/core.
 NO_RECORD_DATA |= {"token-login", "token-revoke", "token-revoke-all", "token-rotate"}
+# Import jobs (ebikeops.imports): their writes leave a collection/alteration event with the
+# counts, tested in tests/imports; uploads need files and a worker, not this table.
+NO_RECORD_DATA |= {"import-create", "import-detail", "import-rejects"}
 
 
 def features(response) -> int:
@@ -266,6 +269,15 @@ CASES: dict[str, list[Case]] = {
         ),
     ],
     "borough-list": [Case("get", "/api/v1/boroughs/", READERS, "consult", count=features)],
+    # Reference layers with no record data of the force's (corridors, the river, named stops, the
+    # words of the display table) and police.uk context: consultations like the boroughs.
+    "corridor-list": [Case("get", "/api/v1/corridors/", READERS, "consult", count=features)],
+    "river-list": [Case("get", "/api/v1/river/", READERS, "consult", count=features)],
+    "place-list": [Case("get", "/api/v1/places/", READERS, "consult", count=features)],
+    "display-names": [Case("get", "/api/v1/display-names/", READERS, "consult")],
+    "incident-list": [Case("get", "/api/v1/incidents/", READERS, "consult", count=features)],
+    "incident-layer": [Case("get", "/api/v1/incidents/layer/", READERS, "consult")],  # a prebuilt body: no count
+    "incident-summary": [Case("get", "/api/v1/incidents/summary/", READERS, "consult")],
     "sync": [
         Case("get", "/api/v1/sync/", FIELD, None),  # the client's own settings, no record data
         Case("post", "/api/v1/sync/", FIELD, "collect", body=lambda w: {"items": [items.seizure(w["operation"], 1)]}),
@@ -467,7 +479,10 @@ def _more(request, world: dict, needs: tuple[str, ...]) -> None:
     if {"planning", "suggestion"} & set(needs):
         request.getfixturevalue("uxbridge_saturdays")
     if "suggestion" in needs:
-        near = commander.get("/api/v1/suggestions/", {"lon": EALING_BROADWAY[0], "lat": EALING_BROADWAY[1], "at": WHEN})
+        # A GET stores nothing (and has no ids); a POST keeps the answer, as a client that will follow it does.
+        near = commander.post(
+            "/api/v1/suggestions/", {"lon": EALING_BROADWAY[0], "lat": EALING_BROADWAY[1], "at": WHEN}, format="json"
+        )
         world["suggestion"] = near.json()["features"][0]["id"]
     if "job" in needs:
         location = commander.post("/api/v1/hotspots/recompute/", {}, format="json").headers["Location"]

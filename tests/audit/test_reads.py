@@ -1,6 +1,8 @@
 """Every read of data leaves one event: who (and how: token or session, IP, user agent,
 request id), what (records, or endpoint + filters + count), why (X-Purpose)."""
 
+import json
+
 import pytest
 from django.db import connection
 
@@ -165,3 +167,12 @@ def test_behind_a_proxy_it_records_the_address_the_proxy_saw(analyst_client, sei
 def test_without_a_proxy_setting_a_forwarded_header_is_ignored(analyst_client, seizures):
     analyst_client.get("/api/v1/seizures/", HTTP_X_FORWARDED_FOR="1.2.3.4", REMOTE_ADDR="10.0.0.5")
     assert only_event().ip == "10.0.0.5"
+
+
+def test_a_nul_byte_in_a_filter_is_recorded_not_refused(analyst_client):
+    """Found by schemathesis: `?ordering=` carrying a NUL made the audit insert fail (jsonb
+    cannot hold U+0000), so the read answered 503. The access is recorded with U+FFFD instead."""
+    response = analyst_client.get("/api/v1/arrests/", {"ordering": "a\x00b"})
+    assert response.status_code in (200, 400), response.content
+    event = AuditEvent.objects.order_by("-id").first()
+    assert "\x00" not in json.dumps(event.filters)

@@ -69,6 +69,7 @@ def test_an_unknown_borough_is_a_field_error(officer_client, london_run):
 
 
 def test_the_cut_answer_reads_in_a_fixed_number_of_queries(officer_client, london_run, django_assert_num_queries):
-    # token, the borough, its own run (none), the London run, the hotspots in the borough
-    with django_assert_num_queries(5):
+    # token, the borough, its own run (none), the London run, the hotspots in the borough,
+    # and the read's audit event
+    with django_assert_num_queries(6):
         assert len(officer_client.get(LIST, {"borough": "Ealing"}).json()["features"]) == 1

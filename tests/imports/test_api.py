@@ -132,7 +132,7 @@ def test_polling_a_job_costs_two_queries(analyst_client, analyst, django_assert_
     job = ImportJob.objects.create(kind="seizures", source_system="x", mapping={}, original_name="a.csv",
                                    size_bytes=10, status="completed", created_by=analyst)  # fmt: skip
     ImportJob.objects.filter(pk=job.pk).update(summary={"rows": 1})
-    # Expect 2 queries: the token with its user, the job with its creator.
-    with django_assert_num_queries(2):
+    # Expect 3 queries: the token with its user, the job with its creator, the read's audit event.
+    with django_assert_num_queries(3):
         response = analyst_client.get(f"{URL}{job.pk}/")
     assert response.json()["summary"] == {"rows": 1}

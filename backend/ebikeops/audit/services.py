@@ -37,10 +37,12 @@ def record_key(record: RecordRef) -> str:
 
 
 def jsonable(value: Any) -> Any:
-    """Dates, UUIDs, decimals and geometries as JSON (geometries as GeoJSON objects)."""
+    """Dates, UUIDs, decimals and geometries as JSON (geometries as GeoJSON objects). A NUL
+    character (which a query string may carry, and which PostgreSQL's jsonb cannot hold) is
+    stored as U+FFFD, so that a hostile parameter can never stop the access being recorded."""
     if value is None:
         return None
-    return json.loads(json.dumps(value, cls=_Encoder))
+    return json.loads(json.dumps(value, cls=_Encoder).replace("\\u0000", "\\ufffd"))
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -50,6 +52,11 @@ class _Encoder(DjangoJSONEncoder):
         if isinstance(o, FieldFile):
             return o.name  # where the file is, never its bytes
         return super().default(o)
+
+
+def _text(value: str) -> str:
+    """Text for a column PostgreSQL stores as text, which cannot hold NUL."""
+    return value.replace("\x00", "\ufffd")
 
 
 def event_record(
@@ -96,7 +103,9 @@ def event_record(
         filters=jsonable(dict(filters)) if filters is not None else None,
         count=count,
         changes=jsonable(dict(changes)) if changes is not None else None,
-        purpose=(purpose if purpose is not None else (context.purpose if context else ""))[:500],
+        purpose=(purpose if purpose is not None else (context.purpose if context else ""))[:500].replace(
+            "\x00", "\ufffd"
+        ),
     )
     # One INSERT: atomic on its own (a read's event needs no transaction; a write's is in one).
     event.save(force_insert=True)

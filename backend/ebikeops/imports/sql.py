@@ -482,6 +482,8 @@ _TRACKED = [
     ("borough_id", "p.borough_id"),
     ("notes", "t.notes"),
 ]
+# Arrests hold no free text (data minimisation): their import ignores a notes column.
+_TRACKED_WITHOUT_NOTES = [column for column in _TRACKED if column[0] != "notes"]
 _POINT = "ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)"
 
 WRITE = {
@@ -524,7 +526,7 @@ WRITE = {
     "arrests": _upsert(
         "operations_arrest",
         [
-            *_TRACKED,
+            *_TRACKED_WITHOUT_NOTES,
             ("operation_id", "o.id"),
             ("point", _POINT),
             ("accuracy_m", "t.accuracy_m"),
@@ -532,6 +534,7 @@ WRITE = {
             ("received_at", "%(now)s"),
             ("offence_category", "t.offence_category"),
             ("warrant_offence_category", "t.warrant_offence_category"),
+            ("disposal", "''"),  # what followed the arrest is recorded later, as a coded value
         ],
         "JOIN import_ops o ON o.operation_ref = t.operation_ref",
         [
@@ -542,7 +545,6 @@ WRITE = {
             "offence_category",
             "warrant_offence_category",
             "borough_id",
-            "notes",
         ],
     ),
     "operations": _upsert(

@@ -68,7 +68,7 @@ class ReadAnyRoleKeepFieldRole(BasePermission):
     def has_permission(self, request, view) -> bool:
         role = _role(request)
         if request.method in SAFE_METHODS:
-            return role in Role.values
+            return role in OPERATIONAL_ROLES  # auditors read the trail, not operational data
         return role in (Role.OFFICER, Role.COMMANDER)
 
 
