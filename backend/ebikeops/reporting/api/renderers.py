@@ -12,24 +12,10 @@ from contextlib import closing
 from datetime import datetime
 from typing import Any
 
-from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from ..sql import SUMMARY_COUNTS
-
-UNKNOWN_FORMAT = "Unknown format {value!r}; use one of: {choices}."
-
-
-class FormatParamNegotiation(DefaultContentNegotiation):
-    """DRF's negotiation, except that an unknown `?format=` is a field error (400), not 404."""
-
-    def filter_renderers(self, renderers, format):
-        matching = [renderer for renderer in renderers if renderer.format == format]
-        if not matching:
-            choices = ", ".join(renderer.format for renderer in renderers)
-            raise ValidationError({"format": [UNKNOWN_FORMAT.format(value=format, choices=choices)]})
-        return matching
 
 
 class URLDecidesNegotiation(DefaultContentNegotiation):

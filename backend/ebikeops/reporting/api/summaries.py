@@ -11,7 +11,7 @@ from ebikeops.core.permissions import IsAnyRole
 
 from .. import selectors
 from . import http
-from .renderers import FormatParamNegotiation, ProblemsAsJSON, SummaryCSVRenderer
+from .renderers import ProblemsAsJSON, SummaryCSVRenderer
 from .schema import CSV, filter_parameters
 from .serializers import Summary, SummaryQuery
 
@@ -25,7 +25,7 @@ class SummaryApi(ProblemsAsJSON, APIView):
 
     permission_classes = [IsAnyRole]
     renderer_classes = [JSONRenderer, SummaryCSVRenderer]
-    content_negotiation_class = FormatParamNegotiation
+    # ?format= is negotiated by the project default (core.negotiation.FormatParamNegotiation).
 
     @extend_schema(
         operation_id="summaries",
