@@ -260,7 +260,7 @@ def measure_burst(app, tokens: dict, items_per_device: int, limit_s: float) -> d
     import httpx
 
     from mobile_client_stub.api import Api, Transient
-    from mobile_client_stub.queue import DONE, Queue
+    from mobile_client_stub.queue import SENDING, SENT, WAITING, Queue
     from mobile_client_stub.sync import Backoff, Syncer
 
     burst = Burst()
@@ -313,9 +313,9 @@ def measure_burst(app, tokens: dict, items_per_device: int, limit_s: float) -> d
         api = TimedApi(app.url, token, timeout=CLIENT_TIMEOUT_S)
         start_line.wait()
         try:
-            while time.monotonic() < stop_at[0] and queue.counts().get("pending", 0):
+            while time.monotonic() < stop_at[0] and sum(queue.counts().get(state, 0) for state in (WAITING, SENDING)):
                 Syncer(queue, api, backoff=Backoff(base_s=0.5, cap_s=15.0, attempts=4), batch_size=100).run()
-                acknowledged_ids[n] = [row["record_id"] for row in queue.items((DONE,))]
+                acknowledged_ids[n] = [row["record_id"] for row in queue.items((SENT,))]
         finally:
             api.close()
             queue.close()
