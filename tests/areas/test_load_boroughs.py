@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from ebikeops.areas.models import Borough
 from ebikeops.areas.selectors import borough_for_point
 from ebikeops.areas.services import boroughs_load
+from ebikeops.areas.signals import boroughs_reloaded
 from ebikeops.operations.models import Seizure
 from tests import places
 from tests.factories import SeizureFactory
@@ -47,8 +48,29 @@ def test_it_finds_the_borough_of_a_point(boroughs, point, name):
 def test_it_assigns_existing_records_when_boundaries_load(boroughs):
     seizure = SeizureFactory(point=places.LEICESTER_SQUARE)
     assert Seizure.objects.get(pk=seizure.pk).borough is None  # written around the service
-    boroughs_load(path=settings.BOROUGHS_FILE)
+    result = boroughs_load(path=settings.BOROUGHS_FILE)
     assert Seizure.objects.get(pk=seizure.pk).borough.name == "Westminster"
+    # The seizure and its operation, counted by operations' receiver of boroughs_reloaded.
+    assert result.records_assigned == 2
+
+
+def test_a_failing_reassignment_rolls_the_whole_load_back(boroughs):
+    """areas cannot import operations; the signal's receivers run inside the load's transaction,
+    so a receiver that fails leaves the old boundaries and the old assignments."""
+    seizure = SeizureFactory(point=places.LEICESTER_SQUARE)
+    Borough.objects.filter(name="Westminster").update(name="Old name")
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("the receiver failed")
+
+    boroughs_reloaded.connect(broken, dispatch_uid="test.broken")
+    try:
+        with pytest.raises(RuntimeError):
+            boroughs_load(path=settings.BOROUGHS_FILE)
+    finally:
+        boroughs_reloaded.disconnect(dispatch_uid="test.broken")
+    assert Borough.objects.filter(name="Old name").exists()
+    assert Seizure.objects.get(pk=seizure.pk).borough is None
 
 
 def test_it_reads_a_shapefile_in_british_national_grid(boroughs, tmp_path):

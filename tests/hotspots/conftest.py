@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.gis.geos import Point
 
-from ebikeops.areas.services import boroughs_assign_all
+from ebikeops.operations.boroughs import boroughs_assign_all
 from tests import places
 from tests.factories import T0, OperationFactory, SeizureFactory
 

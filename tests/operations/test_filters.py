@@ -3,7 +3,7 @@ status, ordering."""
 
 import pytest
 
-from ebikeops.areas.services import boroughs_assign_all
+from ebikeops.operations.boroughs import boroughs_assign_all
 from tests import places
 from tests.factories import T0, OperationFactory, SeizureFactory
 

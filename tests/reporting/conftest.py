@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ebikeops.areas.services import boroughs_assign_all
+from ebikeops.operations.boroughs import boroughs_assign_all
 from ebikeops.operations.models import Arrest, Operation, Seizure
 from tests import places
 from tests.factories import T0, ArrestFactory, OperationFactory, SeizureFactory

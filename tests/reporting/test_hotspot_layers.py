@@ -9,8 +9,8 @@ import mapbox_vector_tile
 import pytest
 from django.contrib.gis.geos import Point
 
-from ebikeops.areas.services import boroughs_assign_all
 from ebikeops.hotspots.services import hotspots_compute
+from ebikeops.operations.boroughs import boroughs_assign_all
 from tests import places
 from tests.factories import T0, OperationFactory, SeizureFactory
 

@@ -16,8 +16,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ebikeops.areas.services import boroughs_assign_all
 from ebikeops.core.models import Source
+from ebikeops.operations.boroughs import boroughs_assign_all
 from ebikeops.operations.models import (
     Arrest,
     Disposition,

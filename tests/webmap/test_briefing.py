@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from ebikeops.areas.services import boroughs_assign_all
 from ebikeops.core.models import Role
+from ebikeops.operations.boroughs import boroughs_assign_all
 from tests import places
 from tests.factories import T0, OperationFactory, SeizureFactory, UserFactory
 

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.contrib.gis.geos import MultiPoint
 from django.core.management import call_command
 
-from ebikeops.areas.services import boroughs_assign_all
 from ebikeops.core.models import Role
+from ebikeops.operations.boroughs import boroughs_assign_all
 from ebikeops.operations.models import VehicleType
 from tests import places
 from tests.factories import T0, ArrestFactory, OperationFactory, SeizureFactory, UserFactory

@@ -4,7 +4,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.apps import apps
 from django.contrib.gis.gdal import DataSource, GDALException, OGRGeomType
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.core.exceptions import ValidationError
@@ -13,14 +12,7 @@ from django.db import transaction
 from .corridors import corridors_assign_boroughs
 from .functions import ForcePolygonCCW
 from .models import Borough
-from .selectors import borough_subquery
-
-# Tables whose `point` gets a borough; other apps register here when they add point models.
-BOROUGH_ASSIGNED_MODELS = [
-    ("operations", "Operation", "location"),
-    ("operations", "Seizure", "point"),
-    ("operations", "Arrest", "point"),
-]
+from .signals import boroughs_reloaded
 
 NAME_FIELDS = ("name", "NAME", "lad_name", "LAD22NM", "LAD23NM")
 CODE_FIELDS = ("gss_code", "GSS_CODE", "code", "LAD22CD", "LAD23CD")
@@ -130,18 +122,7 @@ def boroughs_load(
     # Boundary files often wind their rings clockwise; stored counterclockwise, the GeoJSON
     # that every endpoint writes from them keeps RFC 7946's right-hand rule.
     Borough.objects.update(geom=ForcePolygonCCW("geom"))
-    result.records_assigned = boroughs_assign_all()
+    # The apps with point records re-assign them (areas cannot import them: it is below them).
+    result.records_assigned = sum(count for _, count in boroughs_reloaded.send(sender=Borough))
     corridors_assign_boroughs()  # corridors cross the reloaded boundaries
     return result
-
-
-def boroughs_assign_all() -> int:
-    """Set the borough of every point record in one UPDATE per table (set-based, in PostGIS).
-
-    Returns the number of rows updated.
-    """
-    total = 0
-    for app_label, model_name, point_field in BOROUGH_ASSIGNED_MODELS:
-        model = apps.get_model(app_label, model_name)
-        total += model.objects.update(borough=borough_subquery(point_field))
-    return total

@@ -8,8 +8,8 @@ from pathlib import Path
 from django.contrib.gis.geos import MultiPoint, Point
 from django.db import transaction
 
-from ebikeops.areas.services import boroughs_assign_all
 from ebikeops.core.models import Source, User
+from ebikeops.operations.boroughs import boroughs_assign_all
 from ebikeops.operations.models import Arrest, Operation, OperationStatus, Seizure
 from ebikeops.operations.services import operation_create
 
