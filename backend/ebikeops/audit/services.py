@@ -142,3 +142,16 @@ def partitions_ensure(*, first_month: date, months: int) -> list[str]:
             if name:
                 created.append(name)
     return created
+
+
+@transaction.atomic
+def chains_ensure(*, chains: int) -> tuple[int, int]:
+    """Open the hash chains 1..`chains` (creating the heads missing) and close those above
+    (their events stay and verify; they take no more). Returns (opened, closed). Raises
+    ValueError unless 1 <= chains <= 1000. Run after every `migrate` with AUDIT_CHAINS."""
+    if not 1 <= chains <= 1000:
+        raise ValueError(f"AUDIT_CHAINS must be between 1 and 1000, not {chains}.")
+    with connection.cursor() as cursor:
+        cursor.execute(sql.CHAINS_ENSURE, {"chains": chains})
+        opened, closed = cursor.fetchone()
+    return opened, closed
