@@ -41,9 +41,35 @@ def jsonable(value: Any) -> Any:
     """Dates, UUIDs, decimals and geometries as JSON (geometries as GeoJSON objects). A NUL
     character (which a query string may carry, and which PostgreSQL's jsonb cannot hold) is
     stored as U+FFFD, so that a hostile parameter can never stop the access being recorded."""
-    if value is None:
-        return None
-    return json.loads(json.dumps(value, cls=_Encoder).replace("\\u0000", "\\ufffd"))
+    # A walk that converts only what JSON lacks, exact types first: the json.dumps/loads round
+    # trip it replaces cost a 500-seizure sync a tenth of its time (once per record, and again
+    # for the event). Same result as the round trip (tests/audit/test_trail.py).
+    kind = type(value)
+    if value is None or kind is bool or kind is int or kind is float:
+        return value
+    if kind is str:
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if kind is dict:
+        return {
+            (key if type(key) is str and "\x00" not in key else _key(key)): jsonable(item)
+            for key, item in value.items()
+        }
+    if kind is list or kind is tuple:
+        return [jsonable(item) for item in value]
+    if isinstance(value, str):  # a str subclass (a TextChoices member): its text
+        return jsonable(str.__str__(value))
+    if isinstance(value, bool | int | float):  # IntegerChoices and the like: the number
+        return json.loads(json.dumps(value))
+    if isinstance(value, Mapping):
+        return jsonable(dict(value))
+    if isinstance(value, list | tuple):
+        return jsonable(list(value))
+    return jsonable(_ENCODER.default(value))
+
+
+def _key(key: Any) -> str:
+    """A mapping key as json.dumps writes it (NUL as U+FFFD)."""
+    return json.loads(json.dumps({key: None}).replace("\\u0000", "\\ufffd")).popitem()[0]
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -59,6 +85,9 @@ class _Encoder(DjangoJSONEncoder):
         if isinstance(o, FieldFile):
             return o.name  # where the file is, never its bytes
         return super().default(o)
+
+
+_ENCODER = _Encoder()
 
 
 def _text(value: str) -> str:
