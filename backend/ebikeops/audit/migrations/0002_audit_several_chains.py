@@ -65,6 +65,12 @@ BEGIN
         -- All busy: wait for one, a different one for each backend so that waiters spread.
         SELECT * INTO head FROM audit_chain_head WHERE open AND id >= 1
         ORDER BY (id + pg_backend_pid()) % 32768 LIMIT 1 FOR UPDATE;
+        IF head.id IS NULL THEN
+            -- Only if the head waited for was closed meanwhile (AUDIT_CHAINS lowered): the
+            -- writer's transaction fails rather than append an event to no chain.
+            RAISE EXCEPTION 'no open audit chain head' USING ERRCODE = 'lock_not_available',
+                HINT = 'Run migrate (it opens AUDIT_CHAINS chains) and try again.';
+        END IF;
     END IF;
     PERFORM set_config('ebikeops.audit_chain_held', head.id::text, true);
     NEW.id := nextval('audit_event_id_seq');
