@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import mapbox_vector_tile
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -62,6 +63,23 @@ def geojson_features(response) -> int:
 
 
 ONE = 1
+
+
+def tile_features(response) -> int:
+    """Features in a vector tile, decoded by mapbox-vector-tile (none in an empty 204)."""
+    if response.status_code == 204:
+        return 0
+    return sum(len(layer["features"]) for layer in mapbox_vector_tile.decode(response.content).values())
+
+
+def summary_groups(response) -> int:
+    return len(response.json()["groups"])
+
+
+def summary_rows(response) -> int:
+    return len(response.json()["rows"])
+
+
 WHEN = AT.isoformat().replace("+00:00", "Z")  # a query string's "+" would be a space
 END = (AT + timedelta(hours=6)).isoformat().replace("+00:00", "Z")
 
@@ -277,7 +295,7 @@ CASES: dict[str, list[Case]] = {
     "display-names": [Case("get", "/api/v1/display-names/", READERS, "consult")],
     "incident-list": [Case("get", "/api/v1/incidents/", READERS, "consult", count=features)],
     "incident-layer": [Case("get", "/api/v1/incidents/layer/", READERS, "consult")],  # a prebuilt body: no count
-    "incident-summary": [Case("get", "/api/v1/incidents/summary/", READERS, "consult")],
+    "incident-summary": [Case("get", "/api/v1/incidents/summary/", READERS, "consult", count=summary_rows)],
     "sync": [
         Case("get", "/api/v1/sync/", FIELD, None),  # the client's own settings, no record data
         Case("post", "/api/v1/sync/", FIELD, "collect", body=lambda w: {"items": [items.seizure(w["operation"], 1)]}),
@@ -339,7 +357,14 @@ CASES: dict[str, list[Case]] = {
         )
     ],
     "summaries": [
-        Case("get", "/api/v1/summaries/?group_by=borough", READERS, "consult", filters={"group_by": "borough"})
+        Case(
+            "get",
+            "/api/v1/summaries/?group_by=borough",
+            READERS,
+            "consult",
+            filters={"group_by": "borough"},
+            count=summary_groups,
+        )
     ],
     "layer-seizures": [Case("get", "/api/v1/layers/seizures/", READERS, "consult", count=features)],
     "layer-operations": [Case("get", "/api/v1/layers/operations/", READERS, "consult", count=features)],
@@ -416,6 +441,7 @@ CASES: dict[str, list[Case]] = {
             READERS,
             "consult",
             filters={"layer": "seizures", "z": 14, "x": 8178, "y": 5447},
+            count=tile_features,
         )
     ],
 }

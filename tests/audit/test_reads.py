@@ -2,7 +2,9 @@
 request id), what (records, or endpoint + filters + count), why (X-Purpose)."""
 
 import json
+import math
 
+import mapbox_vector_tile
 import pytest
 from django.db import connection
 
@@ -90,6 +92,36 @@ def test_a_vector_tile_is_one_event_with_its_coordinates(analyst_client, seizure
     event = only_event()
     assert (event.action, event.endpoint) == ("consult", "tile")
     assert event.filters == {"layer": "seizures", "z": 12, "x": 2045, "y": 1361}
+
+
+def _tile_of(point, z: int) -> tuple[int, int]:
+    """The XYZ tile holding a lon/lat point at zoom z."""
+    n = 2**z
+    lat = math.radians(point.y)
+    return int((point.x + 180) / 360 * n), int((1 - math.asinh(math.tan(lat)) / math.pi) / 2 * n)
+
+
+def test_a_vector_tile_event_counts_the_features_the_tile_holds(analyst_client, seizures):
+    x, y = _tile_of(seizures.point, 16)
+    response = analyst_client.get(f"/tiles/seizures/16/{x}/{y}.mvt")
+    assert response.status_code == 200
+    layers = mapbox_vector_tile.decode(response.content)
+    features = sum(len(layer["features"]) for layer in layers.values())
+    assert features >= 1
+    assert only_event().count == features
+
+
+def test_an_empty_vector_tile_event_counts_none(analyst_client, seizures):
+    x, y = _tile_of(seizures.point, 16)
+    response = analyst_client.get(f"/tiles/seizures/16/{x + 40}/{y}.mvt")
+    assert response.status_code == 204
+    assert only_event().count == 0
+
+
+def test_a_summary_event_counts_its_rows(analyst_client, seizures):
+    body = analyst_client.get("/api/v1/summaries/?group_by=vehicle_type").json()
+    assert len(body["groups"]) >= 2  # e_bike and e_scooter at least
+    assert only_event().count == len(body["groups"])
 
 
 def test_an_export_is_a_disclosure(analyst_client, seizures):

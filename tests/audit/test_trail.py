@@ -1,6 +1,7 @@
 """The table itself: append-only in PostgreSQL, hash-chained, partitioned by month, and an
 event recorded in the writer's transaction or not at all."""
 
+import json
 import threading
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -57,9 +58,12 @@ def test_it_refuses_delete_in_the_database_even_by_raw_sql():
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_it_chains_each_event_to_the_one_before():
+def test_it_chains_each_event_to_the_one_before_in_its_chain():
     _events(3)
     events = list(AuditEvent.objects.order_by("id"))
+    # One transaction (the test's) holds one chain's head: its events follow each other there.
+    assert len({e.chain for e in events}) == 1 and events[0].chain >= 1
+    assert [e.seq for e in events] == [1, 2, 3]
     assert events[0].prev_hash == ""
     assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
     assert all(len(e.hash) == 64 for e in events)
@@ -71,7 +75,9 @@ def test_verify_audit_names_an_altered_row(capsys):
     call_command("verify_audit")
     assert "Audit chain intact: 5 events" in capsys.readouterr().out
     _as_superuser("UPDATE audit_event SET purpose = 'nothing to see' WHERE id = %s", [events[2].pk])
-    with pytest.raises(CommandError, match=rf"event {events[2].pk}: its content no longer matches its hash"):
+    with pytest.raises(
+        CommandError, match=rf"event {events[2].pk} in chain {events[2].chain}: its content no longer matches its hash"
+    ):
         call_command("verify_audit", batch_size=2)
 
 
@@ -88,7 +94,17 @@ def test_verify_audit_sees_rows_cut_off_the_end():
     _as_superuser("DELETE FROM audit_event WHERE id = %s", [events[2].pk])
     report = chain_verify()
     assert not report.intact
-    assert f"the chain's head is event {events[2].pk} but the last event is {events[1].pk}" in report.broken.reason
+    assert (
+        f"chain {events[2].chain}'s head is event {events[2].pk} but its last event is {events[1].pk}"
+        in report.broken.reason
+    )
+
+
+def test_verify_audit_sees_a_chain_whose_head_was_deleted():
+    events = _events(2)
+    _as_superuser("DELETE FROM audit_chain_head WHERE id = %s", [events[0].chain])
+    report = chain_verify()
+    assert f"chain {events[0].chain} has 2 events but no head" in report.broken.reason
 
 
 def test_verify_audit_sees_a_forged_row_with_a_recomputed_hash():
@@ -192,16 +208,18 @@ def test_audit_partitions_creates_months_ahead(capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_keep_one_unbroken_chain():
-    """Four threads, each its own connection and transactions, append at once: the trigger's
-    row lock on the chain head makes them take turns, so the chain has no fork."""
+def test_concurrent_writers_lose_no_event_and_every_chain_verifies():
+    """Four threads, each its own connection, append at once, two events per transaction: each
+    transaction takes a free chain head (SKIP LOCKED), so no event is lost, each
+    transaction's events follow each other in one chain, and every chain verifies."""
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:
         try:
             for i in range(25):
                 with transaction.atomic(), command_context(f"writer-{n}"):
-                    event_record(action=Action.ALTER, records=[("seizure", f"{n}-{i}")])
+                    for part in ("a", "b"):
+                        event_record(action=Action.ALTER, records=[("seizure", f"{n}-{i}-{part}")])
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -213,7 +231,48 @@ def test_concurrent_writers_keep_one_unbroken_chain():
     for thread in threads:
         thread.join(timeout=60)
     assert not errors
-    assert AuditEvent.objects.count() == 100
+    events = list(AuditEvent.objects.order_by("id"))
+    assert sorted(e.records[0] for e in events) == sorted(
+        f"seizure:{n}-{i}-{part}" for n in range(4) for i in range(25) for part in ("a", "b")
+    )
+    by_record = {e.records[0]: e for e in events}
+    for n in range(4):
+        for i in range(25):
+            a, b = by_record[f"seizure:{n}-{i}-a"], by_record[f"seizure:{n}-{i}-b"]
+            assert (b.chain, b.seq, b.prev_hash) == (a.chain, a.seq + 1, a.hash), "a transaction's events split"
     report = chain_verify(batch_size=7)
     assert report.intact, report.broken
-    assert report.checked == 100
+    assert report.checked == 200
+
+
+def test_jsonable_gives_what_a_json_round_trip_gives():
+    """`jsonable` walks values instead of a json.dumps/loads round trip (for speed): the result
+    must be the same, NUL characters included."""
+    from decimal import Decimal
+    from uuid import UUID
+
+    from django.contrib.gis.geos import Point, Polygon
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from ebikeops.audit.services import jsonable
+    from ebikeops.core.models import Role
+
+    value = {
+        "id": UUID(int=5),
+        "amount": Decimal("1.50"),
+        "at": datetime(2025, 1, 1, 12, 0, 0, 123456, tzinfo=UTC),
+        "point": Point(-0.3018, 51.513, srid=4326),
+        "area": Polygon(((0, 0), (0, 1), (1, 1), (0, 0)), srid=4326),
+        "list": [1, 2.5, True, None, "x\x00y", {"nested": (1, 2)}],
+        "role": Role.OFFICER,
+        7: "a number key",
+        "k\x00": "a NUL in a key",
+    }
+
+    class Reference(DjangoJSONEncoder):
+        def default(self, o):
+            return json.loads(o.geojson) if hasattr(o, "geojson") else super().default(o)
+
+    expected = json.loads(json.dumps(value, cls=Reference).replace("\\u0000", "\\ufffd"))
+    assert jsonable(value) == expected
+    assert type(jsonable(value)["role"]) is str

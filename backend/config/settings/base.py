@@ -350,6 +350,9 @@ AUDIT_EXPORT_MAX_ROWS = int(env_number("AUDIT_EXPORT_MAX_ROWS", 100_000, int))
 AUDIT_PROXY_IP_HEADER = env_str("AUDIT_PROXY_IP_HEADER", default="")
 # `audit_partitions` creates this many monthly partitions ahead (run it monthly).
 AUDIT_PARTITION_MONTHS_AHEAD = int(env_number("AUDIT_PARTITION_MONTHS_AHEAD", 3, int))
+# Hash chains the audit trail appends to at once (each writer's transaction holds one chain's
+# head until it ends); `migrate` opens or closes chains to match. 1 makes writers take turns.
+AUDIT_CHAINS = int(env_number("AUDIT_CHAINS", 16, int))
 # Analysts see officers as stable pseudonyms (ebikeops.core.pseudonyms) keyed by this; by
 # default a key derived from the secret key. Changing it changes every pseudonym.
 PSEUDONYM_KEY = env_str("PSEUDONYM_KEY", default="")

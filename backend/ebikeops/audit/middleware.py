@@ -20,6 +20,7 @@ from rest_framework.exceptions import APIException
 
 from .context import PURPOSE_HEADER, REQUEST_ID_HEADER, audit_note, request_context, use_context
 from .models import Action
+from .mvt import NotATile, tile_feature_count
 from .services import event_record
 
 logger = logging.getLogger(__name__)
@@ -92,15 +93,25 @@ def _query(request: HttpRequest, url_kwargs: dict[str, Any]) -> dict[str, Any]:
 _NUMBER_RETURNED = re.compile(rb'"numberReturned"\s*:\s*(\d+)')
 
 
+MVT = "application/vnd.mapbox-vector-tile"
+
+
 def _count_in(response: HttpResponse) -> int | None:
-    """The number of records a response hands over, if it shows it: a DRF response's data,
-    or the `numberReturned` near the end of a JSON body built in SQL (layers)."""
+    """The number of records a response hands over, if it shows it: a DRF response's data
+    (features, results, a summary's groups or rows), the `numberReturned` near the end of a
+    JSON body built in SQL (layers), or the features of a vector tile (none in an empty 204)."""
     data = getattr(response, "data", None)
-    if data is None and not response.streaming and "json" in response.get("Content-Type", ""):
+    content_type = response.get("Content-Type", "")
+    if data is None and not response.streaming and content_type.startswith(MVT):
+        try:
+            return tile_feature_count(response.content)
+        except NotATile:
+            return None
+    if data is None and not response.streaming and "json" in content_type:
         found = _NUMBER_RETURNED.search(response.content[-400:])
         return int(found.group(1)) if found else None
     if isinstance(data, dict):
-        for key in ("features", "results"):
+        for key in ("features", "results", "groups", "rows"):
             if isinstance(data.get(key), list):
                 return len(data[key])
         return 1 if "id" in data or data.get("type") == "Feature" else None
@@ -184,6 +195,8 @@ def _record(request: HttpRequest, response: HttpResponse | None) -> None:
     filters = note.get("filters", _query(request, match.kwargs))
     answered = response is None or response.status_code != 304
     count = note.get("count", _count_in(response) if response is not None and answered else None)
+    if count is None and response is not None and response.status_code == 204 and match.url_name == "tile":
+        count = 0  # an empty tile
     if count is None and answered and "pk" in match.kwargs:
         count = 1  # the one record the URL names (a photo, a job)
     action = note.get("action") or (Action.DISCLOSE if is_export(request) else Action.CONSULT)

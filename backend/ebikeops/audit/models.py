@@ -34,7 +34,7 @@ class ClientKind(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    # Assigned by the INSERT trigger under the chain's lock, so id order is chain order.
+    # Assigned by the INSERT trigger, as are chain, seq, prev_hash and hash (migrations 0001, 0002).
     id = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(db_default=Now(), help_text="server time (statement start)")
     # No foreign key: the event outlives the user; the username is a snapshot.
@@ -58,8 +58,14 @@ class AuditEvent(models.Model):
     # For alterations: {"record key": {"field": [before, after], ...}}; for erasures, the content.
     changes = models.JSONField(null=True, blank=True)
     purpose = models.CharField(max_length=500, blank=True)
-    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
-    hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The hash chain the event is in and its place there (1, 2, 3 ...); NULL for the events
+    # written before there were several chains (the legacy chain, in id order). The
+    # db_defaults are placeholders the trigger overwrites; they make the INSERT return the
+    # trigger's values, so the event `event_record` returns carries them.
+    chain = models.SmallIntegerField(null=True, blank=True, editable=False, db_default=0)
+    seq = models.BigIntegerField(null=True, blank=True, editable=False, db_default=0)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False, db_default="")
+    hash = models.CharField(max_length=64, blank=True, editable=False, db_default="")
 
     class Meta:
         db_table = "audit_event"
@@ -68,6 +74,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor_id", "occurred_at"], name="audit_event_actor_time"),
             models.Index(fields=["occurred_at"], name="audit_event_time"),
             GinIndex(fields=["records"], name="audit_event_records"),
+            models.Index(fields=["chain", "seq"], name="audit_event_chain_seq"),
+            models.Index(fields=["id"], condition=models.Q(chain__isnull=True), name="audit_event_legacy_chain"),
         ]
 
     def __str__(self) -> str:
@@ -75,17 +83,21 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The chain's last link (one row): the INSERT trigger locks it, so concurrent writers
-    append one at a time, and `verify_audit` checks that no row was cut off the end. Kept by
-    the trigger only; a Django model so that test flushes empty it with the events."""
+    """One chain's last link. The INSERT trigger locks a free head (its writer's transaction
+    holds it until it ends), so writers append to different chains at once, and
+    `verify_audit` checks that no row was cut off a chain's end. Row 0 is the head of the
+    legacy chain (events from before migration 0002), closed. Kept by the trigger and
+    `services.chains_ensure` only; a Django model so that test flushes empty it with the events."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    id = models.PositiveSmallIntegerField(primary_key=True)
     last_id = models.BigIntegerField(default=0)
+    last_seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, blank=True)
+    # Closed heads (the legacy one, or chains beyond AUDIT_CHAINS) take no more events.
+    open = models.BooleanField(default=True)
 
     class Meta:
         db_table = "audit_chain_head"
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_single_row")]
 
     def __str__(self) -> str:
-        return f"audit chain head at {self.last_id}"
+        return f"audit chain {self.id} at {self.last_seq}"
