@@ -76,9 +76,7 @@ def _served(client, url: str, fmt: str) -> tuple[str, object]:
 
 
 @pytest.mark.parametrize("role", ["commander", "officer", "analyst"])
-def test_it_serves_the_serializers_features_for_every_role_format_and_page(
-    role, records, request, monkeypatch
-):
+def test_it_serves_the_serializers_features_for_every_role_format_and_page(role, records, request, monkeypatch):
     client = request.getfixturevalue(f"{role}_client")
     first, _ = records
     urls = (*LISTS, f"/api/v1/operations/{first.pk}/seizures/", f"/api/v1/operations/{first.pk}/arrests/")

@@ -110,9 +110,7 @@ class FeaturePlan:
                 feature["geometry"] = _value(row[geometry.key], geometry.convert)
             else:
                 feature["geometry"] = None
-            feature["properties"] = {
-                column.name: _value(row[column.key], column.convert) for column in properties
-            }
+            feature["properties"] = {column.name: _value(row[column.key], column.convert) for column in properties}
             out.append(feature)
         return out
 
