@@ -28,6 +28,18 @@ from . import serializers as s
 from .permissions import FieldRecordPermission
 
 
+class AttributeFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which builds and validates the FilterSet's form only when the
+    request names one of its filters: without any, the form filters nothing and is valid, and
+    building it was a tenth of a short list's time."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and request.query_params.keys().isdisjoint(filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
 class RecordApi:
     """What both kinds of record endpoint share: the kind, its shapes, the role's serializer."""
 
@@ -63,7 +75,7 @@ class RecordListCreateApi(RecordApi, generics.ListAPIView):
     """GET: a paginated FeatureCollection, filtered. POST: create one record (Feature or
     flat object); an operation may carry its first seizures and arrests."""
 
-    filter_backends = [DjangoFilterBackend, BBoxFilter, DistanceFilter, OrderingFilter]
+    filter_backends = [AttributeFilterBackend, BBoxFilter, DistanceFilter, OrderingFilter]
     ordering_fields: tuple[str, ...] = ()
 
     @property
