@@ -109,3 +109,30 @@ def test_wrong_passwords_lock_the_token_endpoint_even_for_the_right_password(set
     assert refused.status_code == 429
     assert refused["Content-Type"] == "application/problem+json"
     assert "token" not in refused.json()
+
+
+def test_the_user_and_address_throttles_read_and_write_their_histories_together(settings, officer_client, monkeypatch):
+    from django.core.cache import cache
+
+    calls, depth = [], [0]
+
+    def spy(name, original):
+        def call(*args, **kwargs):
+            if not depth[0]:  # the test cache's get_many calls its own get: count what the caller asked for
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "set", "get_many", "set_many"):
+        monkeypatch.setattr(cache, name, spy(name, getattr(cache, name)))
+    _rates(settings, user="3/min", ip="100/min")
+    statuses = [officer_client.get("/api/v1/operations/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    # Per request: the invalid-token check, then one read and (while allowed) one write for both throttles.
+    assert calls[:3] == ["get", "get_many", "set_many"], calls
+    assert calls.count("get_many") == 4 and calls.count("set_many") == 4 and "set" not in calls

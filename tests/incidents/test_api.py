@@ -85,9 +85,10 @@ def test_the_list_costs_the_same_queries_at_any_page_size(
     analyst_client, analyst, incidents, django_assert_num_queries, page_size
 ):
     analyst_client.get(LIST)  # warm the token and user caches of the client
-    # Expect 4 queries: the token (with its user), the count, the page joined to its borough,
-    # and the read's audit event.
-    with django_assert_num_queries(4):
+    # Expect 4 queries: the token (with its user), the page joined to its borough, the count,
+    # and the read's audit event; 3 when the page is shorter than its size (the last page: the
+    # count is known without COUNT, ebikeops.core.pagination).
+    with django_assert_num_queries(4 if page_size < 5 else 3):
         response = analyst_client.get(LIST, {"page_size": page_size})
     assert len(response.json()["features"]) == min(page_size, 5)
 

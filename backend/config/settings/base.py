@@ -153,7 +153,7 @@ AUTH_USER_MODEL = "core.User"
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "ebikeops.core.cache.RedisCache",  # Django's, reusing its redis-py clients
         "LOCATION": env_str("REDIS_URL", default="redis://127.0.0.1:6379/0"),
     }
 }

@@ -6,6 +6,7 @@ particular (or for application/geo+json) gets `application/geo+json`; one that a
 elsewhere (in PostgreSQL, or cached) pick the label with `geojson_media_type(request)`.
 """
 
+import orjson
 from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
 
@@ -13,12 +14,35 @@ GEOJSON = "application/geo+json"
 JSON = "application/json"
 
 
-class GeoJSONRenderer(JSONRenderer):
+class FastJSONRenderer(JSONRenderer):
+    """DRF's JSONRenderer written by orjson (a page of 100 Features: several times faster).
+
+    Same output once parsed: what orjson does not write itself (timestamps, lazy strings,
+    decimals, geometries) goes through DRF's own encoder, and a body orjson refuses (a dict
+    with non-string keys, an integer beyond 64 bits) or an indented one asked for
+    (`Accept: application/json; indent=4`) is written by DRF's renderer.
+    """
+
+    encoder = JSONRenderer.encoder_class()
+    options = orjson.OPT_PASSTHROUGH_DATETIME  # DRF's encoder writes datetimes its own way
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type, renderer_context or {}) is None:
+            try:
+                return orjson.dumps(data, default=self.encoder.default, option=self.options)
+            except orjson.JSONEncodeError:
+                pass
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+class GeoJSONRenderer(FastJSONRenderer):
     media_type = GEOJSON
     format = "geojson"
 
 
-GEOJSON_RENDERERS = [GeoJSONRenderer, JSONRenderer]
+GEOJSON_RENDERERS = [GeoJSONRenderer, FastJSONRenderer]
 
 
 def geojson_media_type(request) -> str:

@@ -27,15 +27,89 @@ def client_ip(request) -> str:
     return addresses[-min(proxies, len(addresses))]
 
 
+class _Histories:
+    """The histories of one request's throttles, read together and written together.
+
+    DRF reads and writes each throttle's history on its own: with the user and address
+    throttles, four cache round trips per request. The first of the view's throttles reads
+    every history the view's throttles need in one `get_many`, and the last one to run writes
+    the changed ones in one `set_many`; what each throttle decides is unchanged.
+    """
+
+    def __init__(self, request, view):
+        self.throttles = [t for t in view.get_throttles() if isinstance(t, _SettingsRateThrottle)]
+        self.keys = {key for key in (t.key_for(request, view) for t in self.throttles) if key is not None}
+        self.cache = self.throttles[0].cache if self.throttles else None
+        self.read = self.cache.get_many(list(self.keys)) if self.keys else {}
+        self.changed: dict[str, list] = {}
+        self.timeout = 0
+        self.seen = 0
+
+    @classmethod
+    def of(cls, request, view) -> "_Histories | None":
+        if view is None:
+            return None
+        django_request = getattr(request, "_request", request)
+        stored = getattr(django_request, "_throttle_histories", None)
+        if stored is None or stored[0] is not view:  # one batch per view that runs
+            stored = (view, cls(request, view))
+            django_request._throttle_histories = stored
+        return stored[1]
+
+    def history(self, key: str) -> list:
+        return list(self.read.get(key, []))
+
+    def record(self, key: str, history: list, duration: int) -> None:
+        self.changed[key] = history
+        self.timeout = max(self.timeout, duration)
+
+    def ran(self) -> None:
+        """One of the view's throttles has decided; after the last, write what changed."""
+        self.seen += 1
+        if self.seen >= len(self.throttles) and self.changed:
+            self.cache.set_many(self.changed, self.timeout)
+            self.changed = {}
+
+
 class _SettingsRateThrottle(throttling.SimpleRateThrottle):
     """A throttle whose rate is read from `settings.THROTTLE_RATES` when it is made (so a test's
-    settings override applies), and whose client is `client_ip`."""
+    settings override applies), and whose client is `client_ip`. Within a view, the histories
+    of all its throttles are read and written together (`_Histories`)."""
 
     def get_rate(self):
         return settings.THROTTLE_RATES.get(self.scope)
 
     def get_ident(self, request):
         return client_ip(request)
+
+    def key_for(self, request, view) -> str | None:
+        """This throttle's cache key for `request` (None: not throttled)."""
+        return None if self.rate is None else self.get_cache_key(request, view)
+
+    def allow_request(self, request, view):
+        histories = _Histories.of(request, view)
+        if histories is None:  # called without a view: DRF's way, one throttle at a time
+            self.key_for(request, view)
+            return super().allow_request(request, view)
+        try:
+            return self._allow(request, view, histories)
+        finally:
+            histories.ran()
+
+    def _allow(self, request, view, histories: _Histories) -> bool:
+        # DRF's SimpleRateThrottle.allow_request, with the history from `histories`.
+        self.key = self.key_for(request, view)
+        if self.key is None:
+            return True
+        self.history = histories.history(self.key)
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        if len(self.history) >= self.num_requests:
+            return self.throttle_failure()
+        self.history.insert(0, self.now)
+        histories.record(self.key, self.history, self.duration)
+        return True
 
 
 class UserThrottle(_SettingsRateThrottle):
@@ -47,15 +121,14 @@ class UserThrottle(_SettingsRateThrottle):
         self._rates = {"user": settings.THROTTLE_RATES.get("user"), "anon": settings.THROTTLE_RATES.get("anon")}
         super().__init__()
 
-    def allow_request(self, request, view):
+    def key_for(self, request, view) -> str | None:
         if request.user and request.user.is_authenticated:
-            self.scope, ident = "user", str(request.user.pk)
+            self.scope, self._ident = "user", str(request.user.pk)
         else:
-            self.scope, ident = "anon", self.get_ident(request)
+            self.scope, self._ident = "anon", self.get_ident(request)
         self.rate = self._rates[self.scope]
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        self._ident = ident
-        return super().allow_request(request, view)
+        return super().key_for(request, view)
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self._ident}

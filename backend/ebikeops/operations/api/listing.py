@@ -1,0 +1,184 @@
+"""List pages without per-object serializer work: the serializer's own fields, read from `.values()`.
+
+A list page of 100 seizures through `GeoFeatureModelSerializer` built its fields on every
+request, made 100 model instances (with their joined borough and operation), parsed 100
+geometries with GEOS and ran one `get_attribute` + `to_representation` per field per row: most
+of the request's time. `FeaturePlan` reads the same serializer class once, and then turns rows
+of `queryset.values(...)` into the same Features: a point's coordinates come from PostgreSQL
+(`ST_X`, `ST_Y`: the same doubles GEOS would read), values whose type the field would return
+unchanged are passed through, and every other value goes through the serializer field's own
+`to_representation` (timestamps in London time, pseudonyms). Parsed, the page is the
+serializer's page: tests/operations/test_fast_lists.py compares both for every role and format.
+
+A serializer with a field this module cannot read from a row (a SerializerMethodField, a
+hyperlink, `source="*"`) has no plan (`plan_for` returns None) and is served by DRF as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+from django.contrib.gis.db.models import PointField
+from django.db.models import FloatField, Func, QuerySet
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+# Field classes whose to_representation returns a database value of the right type unchanged
+# (exact classes: a subclass may represent differently).
+PASSED_THROUGH = frozenset(
+    {
+        serializers.CharField,
+        serializers.ChoiceField,
+        serializers.IntegerField,
+        serializers.FloatField,
+        serializers.BooleanField,
+    }
+)
+X, Y = "_plan_x", "_plan_y"
+
+
+class StX(Func):
+    """A point's longitude (x), as PostgreSQL stores it."""
+
+    function = "ST_X"
+    output_field = FloatField()
+
+
+class StY(Func):
+    """A point's latitude (y), as PostgreSQL stores it."""
+
+    function = "ST_Y"
+    output_field = FloatField()
+
+
+def _uuid_str(value: UUID) -> str:
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One serializer field read from a `.values()` row: its output name, the row key, and the
+    conversion of a non-null value (None: passed through)."""
+
+    name: str
+    key: str
+    convert: Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class FeaturePlan:
+    """How to build the Features of one `GeoFeatureModelSerializer` from `.values()` rows."""
+
+    id_column: Column | None
+    geometry: Column | None  # None with `point`: the geometry is a point read as X and Y
+    point: bool
+    properties: tuple[Column, ...]
+    geometry_source: str = ""  # the point field read as X and Y
+
+    def rows(self, queryset: QuerySet) -> QuerySet:
+        """`queryset` (filtered, ordered, annotated) as the rows this plan reads."""
+        keys = [column.key for column in self.properties]
+        if self.id_column is not None:
+            keys.append(self.id_column.key)
+        extra = {}
+        if self.point:
+            geo = self.geometry_source
+            extra = {X: StX(geo), Y: StY(geo)}
+        elif self.geometry is not None:
+            keys.append(self.geometry.key)
+        return queryset.values(*dict.fromkeys(keys), **extra)
+
+    def features(self, rows: Iterable[dict]) -> list[dict]:
+        """The Features of `rows`, as the serializer's `to_representation` makes them."""
+        properties = self.properties
+        id_column, geometry, point = self.id_column, self.geometry, self.point
+        out = []
+        for row in rows:
+            feature: dict[str, Any] = {}
+            if id_column is not None:
+                feature["id"] = _value(row[id_column.key], id_column.convert)
+            feature["type"] = "Feature"
+            if point:
+                x = row[X]
+                feature["geometry"] = None if x is None else {"type": "Point", "coordinates": [x, row[Y]]}
+            elif geometry is not None:
+                feature["geometry"] = _value(row[geometry.key], geometry.convert)
+            else:
+                feature["geometry"] = None
+            feature["properties"] = {column.name: _value(row[column.key], column.convert) for column in properties}
+            out.append(feature)
+        return out
+
+
+def _value(value, convert):
+    # DRF's Serializer.to_representation: None stays None, without calling the field.
+    if value is None or convert is None:
+        return value
+    return convert(value)
+
+
+class NoPlan(Exception):
+    """The serializer has a field that is not read from one row's values."""
+
+
+def _column(name: str, field: serializers.Field) -> Column:
+    if isinstance(field, serializers.SerializerMethodField | serializers.HyperlinkedRelatedField):
+        raise NoPlan(name)
+    if isinstance(field, serializers.ManyRelatedField | serializers.BaseSerializer):
+        raise NoPlan(name)
+    if field.source == "*" or not field.source_attrs:
+        raise NoPlan(name)
+    key = "__".join(field.source_attrs)
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        if field.pk_field is not None:
+            raise NoPlan(name)
+        return Column(name, key, None)  # DRF answers the related object's pk as it is
+    if type(field) is serializers.UUIDField:
+        return Column(name, key, _uuid_str if field.uuid_format == "hex_verbose" else field.to_representation)
+    if type(field) in PASSED_THROUGH:
+        return Column(name, key, None)
+    return Column(name, key, field.to_representation)
+
+
+def _build(serializer_class: type[GeoFeatureModelSerializer]) -> FeaturePlan:
+    meta = serializer_class.Meta
+    fields = serializer_class().fields
+    model = meta.model
+    id_name, geo_name = meta.id_field, meta.geo_field
+    id_column = _column("id", fields[id_name]) if id_name else None
+    geometry, point, source = None, False, ""
+    if geo_name:
+        geo_field = fields[geo_name]
+        if not isinstance(geo_field, GeometryField) or geo_field.transform is not None or geo_field.precision:
+            raise NoPlan(geo_name)
+        source = "__".join(geo_field.source_attrs)
+        model_field = model._meta.get_field(source) if len(geo_field.source_attrs) == 1 else None
+        point = isinstance(model_field, PointField) and model_field.dim == 2 and not geo_field.remove_dupes
+        if not point:
+            geometry = _column(geo_name, geo_field)
+    if getattr(meta, "bbox_geo_field", None) or getattr(meta, "auto_bbox", False):
+        raise NoPlan("bbox")
+    properties = tuple(
+        _column(name, field)
+        for name, field in fields.items()
+        if name not in {id_name, geo_name} and not field.write_only  # as drf-gis' get_properties
+    )
+    return FeaturePlan(
+        id_column=id_column, geometry=geometry, point=point, properties=properties, geometry_source=source
+    )
+
+
+@cache
+def plan_for(serializer_class: type[serializers.BaseSerializer]) -> FeaturePlan | None:
+    """The plan of `serializer_class`, built once; None if DRF must serialize it."""
+    if not (isinstance(serializer_class, type) and issubclass(serializer_class, GeoFeatureModelSerializer)):
+        return None
+    try:
+        return _build(serializer_class)
+    except NoPlan:
+        return None
