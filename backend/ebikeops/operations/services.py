@@ -17,16 +17,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.contrib.gis.geos import MultiPoint, Point
+from django.contrib.gis.geos import GEOSGeometry, MultiPoint, Point
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, ProtectedError
 from django.utils import timezone
 
 from ebikeops.core.errors import Forbidden, Gone, HasDependants, VersionConflict
 from ebikeops.core.models import Source, User
 
-from . import audit_events, custody, errors
+from . import audit_events, custody, errors, sql
 from .models import Arrest, OffenceCategory, Operation, OperationStatus, RecordType, Seizure, Tombstone
 from .photos import photos_delete
 from .policies import can_change, can_delete
@@ -507,13 +507,34 @@ def records_create_many(
             continue
         outcomes.append(record)
     created = [record for record in outcomes if isinstance(record, model)]
-    model.objects.bulk_create(created)
     if created:
+        rows_insert(created)
         # The same custody start and audit event as the single services leave, for all rows at once.
         if record_type == RecordType.SEIZURE:
-            custody.custody_started(seizures=created, user=user)
+            rows_insert(custody.custody_start_steps(seizures=created, user=user))
         audit_events.collected(created, user=user)
     return outcomes
+
+
+def rows_insert(records: Sequence[Model]) -> None:
+    """INSERT new `records` (all of one model, primary keys set) in one statement, as
+    `bulk_create` would (each field's `pre_save`, so `auto_now` times are set on the
+    instances too) but with one array parameter per column (operations.sql). Raises
+    IntegrityError when a row breaks a constraint (an id already taken): nothing is written."""
+    model = type(records[0])
+    fields = model._meta.concrete_fields
+    columns: list[list[Any]] = [[] for _ in fields]
+    for record in records:
+        for values, field in zip(columns, fields, strict=True):
+            value = field.pre_save(record, True)
+            if isinstance(value, GEOSGeometry):
+                value = bytes(value.ewkb)
+            values.append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.rows_insert_sql(model), columns)
+    for record in records:
+        record._state.adding = False
+        record._state.db = connection.alias
 
 
 def _taken(taken: bool) -> None:
