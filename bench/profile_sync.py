@@ -123,6 +123,7 @@ def main() -> None:
     if profile is not None:
         stats = pstats.Stats(profile).strip_dirs().sort_stats("cumulative")
         stats.print_stats(45)
+        stats.print_callers(r"libgeos.py:153|coordseq.py|point.py")
         stats.sort_stats("tottime").print_stats(30)
 
 

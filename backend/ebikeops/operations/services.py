@@ -470,7 +470,13 @@ CHECKS = {RecordType.SEIZURE: (Seizure, _seizure_checks), RecordType.ARREST: (Ar
 
 
 def records_create_many(
-    *, record_type: str, user: User, rows: Sequence[NewRecord], now: datetime, source: str = Source.FIELD
+    *,
+    record_type: str,
+    user: User,
+    rows: Sequence[NewRecord],
+    now: datetime,
+    source: str = Source.FIELD,
+    ids_checked: bool = False,
 ) -> list[Model | ValidationError | Gone]:
     """Create many seizures or arrests (`record_type`) set-based: every row gets exactly the
     checks `seizure_create` / `arrest_create` run, but each stage is one query for all rows
@@ -481,11 +487,18 @@ def records_create_many(
     row writes nothing and never stops the others. Call inside a transaction. An INSERT that
     collides with a concurrent write of the same id raises IntegrityError: roll back and
     create the rows one by one.
+
+    `ids_checked`: the caller has just looked up, in this transaction, that no row's id is
+    stored or deleted (sync does, to answer replays), so those two queries are not repeated;
+    an id stored meanwhile still fails the INSERT as above.
     """
     model, checks = CHECKS[record_type]
     ids = [row.id for row in rows]
-    taken = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    deleted = tombstones_of(record_type=record_type, record_ids=ids)
+    taken: set[UUID] = set()
+    deleted: Mapping[UUID, Tombstone] = {}
+    if not ids_checked:
+        taken = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        deleted = tombstones_of(record_type=record_type, record_ids=ids)
     boroughs = BoroughsOf([row.fields["point"] for row in rows])
     outcomes: list[Model | ValidationError | Gone] = []
     for row in rows:
