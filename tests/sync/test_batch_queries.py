@@ -64,3 +64,42 @@ def test_a_batch_with_refused_items_costs_the_same_queries(officer_client, opera
     # query for all such operations, however many items name them).
     assert len(queries) == 15, "\n".join(queries)
     assert Seizure.objects.count() == 90
+
+
+def test_a_batch_stores_each_seizure_as_seizure_create_would(officer_client, officer, operation, boroughs):
+    from ebikeops.operations.audit_events import snapshot
+
+    op_id = str(operation.pk)
+    full = {
+        "point": {"type": "Point", "coordinates": [-0.30512345678901234, 51.51281234567891]},
+        "make": "Sur-Ron",
+        "model": "Light Bee X",
+        "colour": "black",
+        "frame_number": "SR2025-0042",
+        "notes": "rider fled on foot",
+        "disposition": "retained_evidence",
+        "accuracy_m": 3.25,
+    }
+    batch = [items.seizure(op_id, 0, **full), items.seizure(op_id, 1, accuracy_m=None)]
+    body, _ = post(officer_client, batch)
+    assert body["summary"] == {"created": 2}
+    stored = Seizure.objects.get(pk=batch[0]["id"])
+    assert stored.point.coords == tuple(full["point"]["coordinates"]), "the point to the last bit"
+    assert stored.point.srid == 4326
+    for name in ("make", "model", "colour", "frame_number", "notes", "disposition", "accuracy_m"):
+        assert getattr(stored, name) == full[name], name
+    assert stored.borough.name == "Ealing"
+    assert (stored.operation_id, stored.created_by, stored.updated_by, stored.version) == (
+        operation.pk,
+        officer,
+        officer,
+        1,
+    )
+    assert stored.created_at <= stored.updated_at and stored.received_at is not None  # as save() sets them
+    assert Seizure.objects.get(pk=batch[1]["id"]).accuracy_m is None
+    step = CustodyEvent.objects.get(seizure=stored)
+    assert (step.sequence, step.step, step.happened_at, step.recorded_by) == (1, "seized", stored.seized_at, officer)
+    # The collection event holds each record exactly as it is stored.
+    event = AuditEvent.objects.get(action=Action.COLLECT, records__contains=[f"seizure:{stored.pk}"])
+    content = {field: change[1] for field, change in event.changes[f"seizure:{stored.pk}"].items()}
+    assert content == snapshot(stored)

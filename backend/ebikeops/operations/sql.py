@@ -2,11 +2,12 @@
 
 `rows_insert_sql(model)`: many rows of a model in one INSERT ... SELECT FROM unnest(), one
 array parameter per column (sync batches: `services.records_create_many` and the custody
-steps of its seizures). Django's `bulk_create` writes the same rows, but builds one
-placeholder per value (2,400 for 100 seizures) and prepares each value through its field:
-for a batch of 100 that is most of the INSERT's time, in Python. Here PostgreSQL gets ~25
-arrays. The statement is built from the model's own fields (names and types, never values),
-so a field added to the model is inserted without touching this file.
+steps of its seizures; run by `services.rows_insert`). Django's `bulk_create` writes the same
+rows, but sends UNNEST arrays itself only when no field is a geometry: for seizures and
+arrests it builds one placeholder per value (2,400 for 100 seizures) and prepares each value
+through its field. Here PostgreSQL gets ~25 arrays, points as EWKB. The statement is built
+from the model's own fields (names and types, never values), so a field added to the model
+is inserted without touching this file.
 """
 
 from functools import cache
@@ -29,7 +30,7 @@ def _column(model: type[Model], field) -> tuple[str, str, str]:
 @cache
 def rows_insert_sql(model: type[Model]) -> str:
     """INSERT of every concrete field of `model`, the values given as one array per field in
-    `model._meta.concrete_fields` order (see `rows_insert_params`)."""
+    `model._meta.concrete_fields` order (see `services.rows_insert`)."""
     columns = [_column(model, field) for field in model._meta.concrete_fields]
     names = ", ".join(name for name, _, _ in columns)
     arrays = ", ".join(f"%s::{array_type}" for _, array_type, _ in columns)
