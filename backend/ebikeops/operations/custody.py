@@ -53,15 +53,20 @@ def custody_timeline(*, seizure: Seizure) -> QuerySet[CustodyEvent]:
     return CustodyEvent.objects.filter(seizure=seizure).select_related("recorded_by").order_by("sequence")
 
 
-def custody_started(*, seizures: list[Seizure], user: User | None) -> None:
-    """The first step of new seizures: seized, when and by whom they were seized. Called by
-    the create services in their transaction."""
-    CustodyEvent.objects.bulk_create(
+def custody_start_steps(*, seizures: list[Seizure], user: User | None) -> list[CustodyEvent]:
+    """The first step of new seizures, unsaved: seized, when and by whom they were seized."""
+    return [
         CustodyEvent(
             seizure=seizure, sequence=1, step=CustodyStep.SEIZED, happened_at=seizure.seized_at, recorded_by=user
         )
         for seizure in seizures
-    )
+    ]
+
+
+def custody_started(*, seizures: list[Seizure], user: User | None) -> None:
+    """Store the first step of new seizures (`custody_start_steps`). Called by the create
+    services in their transaction."""
+    CustodyEvent.objects.bulk_create(custody_start_steps(seizures=seizures, user=user))
 
 
 def _last_step(seizure: Seizure) -> CustodyEvent:

@@ -17,16 +17,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.contrib.gis.geos import MultiPoint, Point
+from django.contrib.gis.geos import GEOSGeometry, MultiPoint, Point
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, ProtectedError
 from django.utils import timezone
 
 from ebikeops.core.errors import Forbidden, Gone, HasDependants, VersionConflict
 from ebikeops.core.models import Source, User
 
-from . import audit_events, custody, errors
+from . import audit_events, custody, errors, sql
 from .models import Arrest, OffenceCategory, Operation, OperationStatus, RecordType, Seizure, Tombstone
 from .photos import photos_delete
 from .policies import can_change, can_delete
@@ -470,7 +470,13 @@ CHECKS = {RecordType.SEIZURE: (Seizure, _seizure_checks), RecordType.ARREST: (Ar
 
 
 def records_create_many(
-    *, record_type: str, user: User, rows: Sequence[NewRecord], now: datetime, source: str = Source.FIELD
+    *,
+    record_type: str,
+    user: User,
+    rows: Sequence[NewRecord],
+    now: datetime,
+    source: str = Source.FIELD,
+    ids_checked: bool = False,
 ) -> list[Model | ValidationError | Gone]:
     """Create many seizures or arrests (`record_type`) set-based: every row gets exactly the
     checks `seizure_create` / `arrest_create` run, but each stage is one query for all rows
@@ -481,11 +487,18 @@ def records_create_many(
     row writes nothing and never stops the others. Call inside a transaction. An INSERT that
     collides with a concurrent write of the same id raises IntegrityError: roll back and
     create the rows one by one.
+
+    `ids_checked`: the caller has just looked up, in this transaction, that no row's id is
+    stored or deleted (sync does, to answer replays), so those two queries are not repeated;
+    an id stored meanwhile still fails the INSERT as above.
     """
     model, checks = CHECKS[record_type]
     ids = [row.id for row in rows]
-    taken = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    deleted = tombstones_of(record_type=record_type, record_ids=ids)
+    taken: set[UUID] = set()
+    deleted: Mapping[UUID, Tombstone] = {}
+    if not ids_checked:
+        taken = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        deleted = tombstones_of(record_type=record_type, record_ids=ids)
     boroughs = BoroughsOf([row.fields["point"] for row in rows])
     outcomes: list[Model | ValidationError | Gone] = []
     for row in rows:
@@ -507,13 +520,34 @@ def records_create_many(
             continue
         outcomes.append(record)
     created = [record for record in outcomes if isinstance(record, model)]
-    model.objects.bulk_create(created)
     if created:
+        rows_insert(created)
         # The same custody start and audit event as the single services leave, for all rows at once.
         if record_type == RecordType.SEIZURE:
-            custody.custody_started(seizures=created, user=user)
+            rows_insert(custody.custody_start_steps(seizures=created, user=user))
         audit_events.collected(created, user=user)
     return outcomes
+
+
+def rows_insert(records: Sequence[Model]) -> None:
+    """INSERT new `records` (all of one model, primary keys set) in one statement, as
+    `bulk_create` would (each field's `pre_save`, so `auto_now` times are set on the
+    instances too) but with one array parameter per column (operations.sql). Raises
+    IntegrityError when a row breaks a constraint (an id already taken): nothing is written."""
+    model = type(records[0])
+    fields = model._meta.concrete_fields
+    columns: list[list[Any]] = [[] for _ in fields]
+    for record in records:
+        for values, field in zip(columns, fields, strict=True):
+            value = field.pre_save(record, True)
+            if isinstance(value, GEOSGeometry):
+                value = bytes(value.ewkb)
+            values.append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.rows_insert_sql(model), columns)
+    for record in records:
+        record._state.adding = False
+        record._state.db = connection.alias
 
 
 def _taken(taken: bool) -> None:

@@ -19,12 +19,13 @@ from . import errors
 
 
 class BoroughsOf:
-    """The boroughs covering many points, looked up together (two queries), so a batch of
-    records is placed without one query per record. Call with a point of the batch."""
+    """The boroughs covering many points, looked up together (two queries; a third, whether
+    boundaries are loaded at all, only when no point fell in a borough), so a batch of records
+    is placed without one query per record. Call with a point of the batch."""
 
     def __init__(self, points: Sequence[Point]):
-        self.loaded = boroughs_loaded()
-        ids = borough_ids_for_points(points) if self.loaded else [None] * len(points)
+        ids = borough_ids_for_points(points)
+        self.loaded = any(i is not None for i in ids) or boroughs_loaded()
         found = Borough.objects.defer("geom").in_bulk({i for i in ids if i is not None})
         self._by_point = {(p.x, p.y): found.get(i) for p, i in zip(points, ids, strict=True)}
 

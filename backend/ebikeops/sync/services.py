@@ -202,7 +202,9 @@ def _creates_locked(*, user: User, items: Sequence[SyncItem], now: datetime) -> 
     results.update(refused)
     answers = []
     for record_type, pairs in to_create.items():
-        outcomes = records_create_many(record_type=record_type, user=user, rows=[row for _, row in pairs], now=now)
+        # `_answered_already` has just found these ids neither stored nor deleted.
+        rows = [row for _, row in pairs]
+        outcomes = records_create_many(record_type=record_type, user=user, rows=rows, now=now, ids_checked=True)
         for (item, _), outcome in zip(pairs, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 results[item.index] = _refused(item, outcome)
