@@ -187,6 +187,12 @@ def _indexes_rebuilt(cursor, tables: tuple[str, ...]) -> Iterator[None]:
     their primary keys, their unique constraints and foreign keys, and create them again from
     their own definitions (read from the catalog) once the block has written. An error inside
     rolls the whole transaction back, the dropped indexes with it."""
+    if not tables:
+        yield
+        return
+    # ALTER TABLE refuses a table with deferred foreign-key checks still queued (rows written
+    # earlier in this transaction): run them now; they stay deferred afterwards.
+    connection.check_constraints()
     saved = []
     for table in tables:
         cursor.execute(pg_sql.SQL(sql.LOCK_TABLE).format(pg_sql.Identifier(table)))

@@ -117,8 +117,7 @@ _TYPED_COMMON = """
        r.row_no,
        pg_temp.import_text(r.external_ref) AS external_ref,
        pg_temp.import_text(r.longitude) AS lon_raw, pg_temp.import_text(r.latitude) AS lat_raw,
-       pg_temp.import_float(r.longitude) AS x, pg_temp.import_float(r.latitude) AS y,
-       coalesce(r.notes, '') AS notes"""
+       pg_temp.import_float(r.longitude) AS x, pg_temp.import_float(r.latitude) AS y"""
 
 _TYPED_RECORD = """
        pg_temp.import_text(r.operation_ref) AS operation_ref,
@@ -128,7 +127,7 @@ _TYPED_RECORD = """
 TYPED = {
     "seizures": f"""
 CREATE TEMPORARY TABLE import_typed ON COMMIT DROP AS
-SELECT {_TYPED_COMMON}, {_TYPED_RECORD.format(time="seized_at")},
+SELECT {_TYPED_COMMON}, coalesce(r.notes, '') AS notes, {_TYPED_RECORD.format(time="seized_at")},
        {_mapped("vehicle_type")} AS vehicle_type, {_mapped("reason")} AS reason, {_mapped("power")} AS power,
        coalesce({_mapped("disposition")}, 'held') AS disposition,
        coalesce(btrim(r.make), '') AS make, coalesce(btrim(r.model), '') AS model,
@@ -144,7 +143,7 @@ FROM import_rows r
 """,  # noqa: S608 - put together from this module's constants
     "operations": f"""
 CREATE TEMPORARY TABLE import_typed ON COMMIT DROP AS
-SELECT {_TYPED_COMMON},
+SELECT {_TYPED_COMMON}, coalesce(r.notes, '') AS notes,
        coalesce(btrim(r.reference), '') AS reference,
        coalesce(btrim(r.name), '') AS name, coalesce(btrim(r.team), '') AS team,
        coalesce({_mapped("status")}, 'active') AS status,
@@ -176,17 +175,13 @@ ANALYZE import_borough_pieces;
 # [lat, lon] given as [lon, lat].
 PLACES = """
 CREATE TEMPORARY TABLE import_places ON COMMIT DROP AS
-SELECT q.x, q.y, q.lon, q.lat, q.borough_id,
-       coalesce(q.in_bbox AND (NOT %(boroughs_loaded)s OR q.borough_id IS NOT NULL), false) AS inside,
+SELECT q.x, q.y, q.lon, q.lat, b.id AS borough_id,
+       coalesce(q.in_bbox AND (NOT %(boroughs_loaded)s OR b.id IS NOT NULL), false) AS inside,
        coalesce(q.lat BETWEEN %(min_lon)s AND %(max_lon)s AND q.lon BETWEEN %(min_lat)s AND %(max_lat)s, false)
            AS swapped_in_bbox
 FROM (
     SELECT w.x, w.y, w.lon, w.lat,
-           w.lon BETWEEN %(min_lon)s AND %(max_lon)s AND w.lat BETWEEN %(min_lat)s AND %(max_lat)s AS in_bbox,
-           (SELECT b.id FROM import_borough_pieces b
-            WHERE w.lon BETWEEN %(min_lon)s AND %(max_lon)s AND w.lat BETWEEN %(min_lat)s AND %(max_lat)s
-              AND ST_Covers(b.geom, ST_SetSRID(ST_MakePoint(w.lon, w.lat), 4326))
-            ORDER BY b.gss_code LIMIT 1) AS borough_id
+           w.lon BETWEEN %(min_lon)s AND %(max_lon)s AND w.lat BETWEEN %(min_lat)s AND %(max_lat)s AS in_bbox
     FROM (
         SELECT d.x, d.y,
                CASE WHEN %(srid)s = 4326 THEN d.x ELSE ST_X(d.g) END AS lon,
@@ -199,7 +194,14 @@ FROM (
             FROM (SELECT DISTINCT x, y FROM import_typed WHERE x IS NOT NULL AND y IS NOT NULL) u
         ) d
     ) w
-) q;
+) q
+-- A lateral join, not a subquery in the select list: that one was planned twice (once per use
+-- of borough_id), locating every place twice.
+LEFT JOIN LATERAL (
+    SELECT b.id FROM import_borough_pieces b
+    WHERE q.in_bbox AND ST_Covers(b.geom, ST_SetSRID(ST_MakePoint(q.lon, q.lat), 4326))
+    ORDER BY b.gss_code LIMIT 1
+) b ON true;
 CREATE UNIQUE INDEX ON import_places (x, y);
 ANALYZE import_places;
 """
@@ -561,7 +563,7 @@ _TRACKED = [
     ("borough_id", "p.borough_id"),
     ("notes", "t.notes"),
 ]
-# Arrests hold no free text (data minimisation): their import ignores a notes column.
+# Arrests hold no free text (data minimisation): their import has no notes field at all.
 _TRACKED_WITHOUT_NOTES = [column for column in _TRACKED if column[0] != "notes"]
 _POINT = "ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)"
 
