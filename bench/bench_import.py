@@ -313,7 +313,8 @@ def report(sizes: list[dict], police: dict, load_before: str, load_after: str, s
         "",
         "Aim (issue 17): at least 50,000 rows/s for `import_seizures` with validation, at least 25 % of bare COPY.",
         "",
-        "Reading the figures: see the analysis below the tables (written by hand after the run).",
+        'Reading the figures: where the time goes, with EXPLAIN evidence, is in docs/import.md ("Where the time '
+        'goes").',
     ]
     return "\n".join(lines) + "\n"
 
