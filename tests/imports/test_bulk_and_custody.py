@@ -17,7 +17,7 @@ from ebikeops.imports.mapping import MappingError, mapping_read
 from ebikeops.imports.models import ImportJob, JobStatus
 from ebikeops.imports.services import import_file, import_uploads_purge
 from ebikeops.operations import errors
-from ebikeops.operations.models import CustodyEvent, CustodyStep, Seizure
+from ebikeops.operations.models import Arrest, CustodyEvent, CustodyStep, Seizure
 from tests.factories import T0
 
 from .files import write_import
@@ -231,3 +231,26 @@ def test_the_purge_command_keeps_as_many_days_as_it_is_told(media, importer):
     call_command("import_uploads_purge", "--keep-days", "1", stdout=out)
     assert ImportJob.objects.get(pk=recent.pk).upload.name == ""
     assert out.getvalue().strip() == "Deleted 1 uploaded import files."
+
+
+def test_a_bulk_load_of_operations_and_arrests_writes_and_updates_as_the_usual_way(operation, tmp_path, importer):
+    def bulk(kind: str, rows: list[dict], name: str):
+        path, mapping_path = write_import(tmp_path, kind, rows, name=name)
+        return import_file(path=path, kind=kind, mapping=mapping_read(mapping_path, kind=KINDS[kind]), user=importer,
+                           rejects_path=tmp_path / f"{name}.rejects.csv", now=NOW, index_rebuild="always")  # fmt: skip
+
+    renamed = {"external_ref": "OP-1", "name": "Renamed", "team": "Ealing", "status": "completed",
+               "started_at": T0.isoformat(), "ended_at": (T0 + timedelta(hours=6)).isoformat(),
+               "longitude": "-0.3050", "latitude": "51.5128", "lead_officer": "importer"}  # fmt: skip
+    new = {**renamed, "external_ref": "OP-2", "reference": "EAL-2", "name": "Night sweep"}
+    summary = bulk("operations", [renamed, new], "ops.csv")
+
+    assert (summary.indexes_rebuilt, summary.inserted, summary.updated) == (True, 1, 1)
+    operation.refresh_from_db()
+    assert (operation.name, operation.version, operation.lead_officer) == ("Renamed", 2, importer)
+    arrest = {"external_ref": "A-1", "operation_ref": "EAL-2", "arrested_at": (T0 + timedelta(hours=1)).isoformat(),
+              "longitude": "-0.3050", "latitude": "51.5128", "offence_category": "theft"}  # fmt: skip
+    summary = bulk("arrests", [arrest], "ar.csv")
+    assert (summary.indexes_rebuilt, summary.inserted) == (True, 1)
+    stored = Arrest.objects.get()
+    assert (stored.operation.reference, stored.borough.name, stored.version) == ("EAL-2", "Ealing", 1)
