@@ -2,9 +2,12 @@
 
 import csv
 import io
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from ebikeops.imports.models import ImportJob
 from ebikeops.imports.progress import job_progress
@@ -136,3 +139,22 @@ def test_polling_a_job_costs_two_queries(analyst_client, analyst, django_assert_
     with django_assert_num_queries(3):
         response = analyst_client.get(f"{URL}{job.pk}/")
     assert response.json()["summary"] == {"rows": 1}
+
+
+def test_the_worker_deletes_the_uploads_of_imports_finished_longer_ago_than_the_setting(
+    analyst_client, operation, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_UPLOAD_RETENTION_DAYS = 7
+    with django_capture_on_commit_callbacks(execute=True):
+        analyst_client.post(URL, _upload(), format="multipart")
+    old = ImportJob.objects.get()
+    old_file = Path(old.upload.path)
+    assert old_file.exists()
+    ImportJob.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=8))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        analyst_client.post(URL, _upload(), format="multipart")
+
+    assert ImportJob.objects.get(pk=old.pk).upload.name == ""
+    assert not old_file.exists()
+    assert Path(ImportJob.objects.exclude(pk=old.pk).get().upload.path).exists()  # finished just now: kept

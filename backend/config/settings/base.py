@@ -337,6 +337,13 @@ REPORTING_TILE_MAX_ZOOM = int(env_number("REPORTING_TILE_MAX_ZOOM", 22, int))
 # --- Imports (ebikeops.imports) -------------------------------------------------------------
 # An uploaded import file larger than this is refused with 413 (the commands have no limit).
 IMPORT_MAX_UPLOAD_BYTES = int(env_number("IMPORT_MAX_UPLOAD_BYTES", 200_000_000, int))
+# An import writing at least this many new rows, and at least as many as the table holds,
+# drops and rebuilds the table's non-unique indexes and foreign keys around its write (far
+# faster; the table is locked until the import commits). 0: never (docs/import.md).
+IMPORT_INDEX_REBUILD_MIN_ROWS = int(env_number("IMPORT_INDEX_REBUILD_MIN_ROWS", 100_000, int))
+# The uploaded file of an API import is deleted this many days after the import finished
+# (`manage.py import_uploads_purge`, run daily by the worker); its summary and rejects stay.
+IMPORT_UPLOAD_RETENTION_DAYS = int(env_number("IMPORT_UPLOAD_RETENTION_DAYS", 7, int))
 # The police.uk incident layer holds at most this many map points (`truncated` says so).
 INCIDENTS_LAYER_MAX_FEATURES = int(env_number("INCIDENTS_LAYER_MAX_FEATURES", 10_000, int))
 # --- Audit trail (ebikeops.audit; DPA 2018 Part 3 s.62) ------------------------------------

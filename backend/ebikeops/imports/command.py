@@ -10,7 +10,7 @@ from ebikeops.core.models import User
 
 from .kinds import KINDS
 from .mapping import MappingError, mapping_read
-from .services import import_file
+from .services import INDEX_REBUILD_MODES, import_file
 
 PHASE_LABELS = {
     "copy": "Copying into staging",
@@ -40,6 +40,14 @@ class ImportCommand(BaseCommand):
         parser.add_argument("--user", help="username recorded as the importer (created_by)")
         parser.add_argument("--source-crs", type=int, help="EPSG code of a GDAL file that does not say its CRS")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--index-rebuild",
+            choices=INDEX_REBUILD_MODES,
+            default="auto",
+            help="drop and rebuild the table's indexes around the write, locking the table until the import "
+            "commits (auto: when the new rows are at least IMPORT_INDEX_REBUILD_MIN_ROWS and at least as many "
+            "as the table holds)",
+        )
 
     def handle(self, *args, file: Path, mapping: Path, **options) -> None:
         if not file.exists():
@@ -78,6 +86,7 @@ class ImportCommand(BaseCommand):
                     dry_run=options["dry_run"],
                     source_srid=options["source_crs"],
                     progress=progress,
+                    index_rebuild=options["index_rebuild"],
                 )
             except MappingError as exc:
                 raise CommandError(str(exc)) from None
@@ -88,5 +97,6 @@ class ImportCommand(BaseCommand):
             f"{summary.rejected:,} rejected ({summary.problems:,} problems in {rejects}). "
             f"{verb} {summary.inserted:,} new and {summary.updated:,} changed {self.kind}"
             + ("" if summary.dry_run else f"; {summary.unchanged:,} unchanged")
+            + (" (indexes rebuilt)" if summary.indexes_rebuilt else "")
             + f". {summary.seconds:.1f} s; summary in {summary_path}."
         )

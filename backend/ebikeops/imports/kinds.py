@@ -56,7 +56,8 @@ ARRESTS = Kind(
         "accuracy_m",
         "offence_category",
         "warrant_offence_category",
-        "notes",
+        # No notes: an arrest holds no free text (data minimisation, issue 13); a mapping that
+        # names one is refused, so that free text about a person is never even staged.
     ),
     required=("external_ref", "operation_ref", "arrested_at", "longitude", "latitude", "offence_category"),
     point_field="point",

@@ -12,6 +12,7 @@ from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 
 from ebikeops.operations import errors as rules
+from ebikeops.operations.models import CustodyStep
 
 from . import errors
 from .kinds import Kind, max_lengths
@@ -38,6 +39,7 @@ class Args(NamedTuple):
     kind: Kind
     field: str
     value: str | None
+    value2: str | None
     num: float | None
     num2: float | None
     t1: datetime | None
@@ -69,9 +71,15 @@ MESSAGES: dict[str, Callable[[Args], str]] = {
     "operation_not_found": lambda a: errors.OPERATION_REF_NOT_FOUND.format(value=a.value),
     "duplicate_in_file": lambda a: errors.DUPLICATE_EXTERNAL_REF_IN_FILE.format(row=int(a.num)),
     "duplicate_reference_in_file": lambda a: errors.DUPLICATE_REFERENCE_IN_FILE.format(row=int(a.num)),
+    "disposition_held": lambda a: rules.CUSTODY_DISPOSITION_HELD,
+    "custody_refused": lambda a: rules.CUSTODY_STEP_REFUSED.format(
+        step=CustodyStep(a.value).label, last=CustodyStep(a.value2).label
+    ),
 }
 
 
-def message(kind: Kind, field: str, rule: str, value, num, num2, t1: datetime | None, t2: datetime | None) -> str:
+def message(
+    kind: Kind, field: str, rule: str, value, value2, num, num2, t1: datetime | None, t2: datetime | None
+) -> str:
     """The text for one broken rule (a row of `import_rejects`)."""
-    return str(MESSAGES[rule](Args(kind, field, value, num, num2, t1, t2)))
+    return str(MESSAGES[rule](Args(kind, field, value, value2, num, num2, t1, t2)))

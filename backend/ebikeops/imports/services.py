@@ -13,9 +13,10 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -24,11 +25,13 @@ from django.core.files import File
 from django.db import DataError, connection, transaction
 from django.utils import timezone
 from psycopg import errors as pg_errors
+from psycopg import sql as pg_sql
 
 from ebikeops.areas.selectors import boroughs_loaded
 from ebikeops.audit import services as audit
 from ebikeops.audit.models import Action
 from ebikeops.core.models import User
+from ebikeops.operations.custody import NEXT_STEPS, STEP_FOR_DISPOSITION
 
 # tasks imports this module too: both import the other as a module and resolve names at call time.
 from . import sql, tasks
@@ -45,6 +48,10 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 REJECTS_HEADER = ["row", "field", "message"]
 REJECTS_CHUNK = 5_000
+# When to drop and rebuild the target table's indexes and foreign keys around the write (see
+# sql.INDEX_REBUILD_TABLES): "auto" when the new rows are at least
+# IMPORT_INDEX_REBUILD_MIN_ROWS and at least as many as the table holds already.
+INDEX_REBUILD_MODES = ("auto", "always", "never")
 
 
 def _quiet(phase: str, done: int, total: int) -> None:
@@ -67,6 +74,7 @@ class ImportSummary:
     seconds: float = 0.0
     rejects_file: str = ""
     phases: dict[str, float] = field(default_factory=dict)
+    indexes_rebuilt: bool = False  # the write dropped and rebuilt the table's indexes (ACCESS EXCLUSIVE)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,6 +111,8 @@ def _params(kind: Kind, mapping: Mapping, *, user: User | None, now: datetime) -
         "tolerance_min": float(settings.OPERATION_WINDOW_TOLERANCE_MINUTES),
         "max_accuracy_m": float(settings.MAX_GPS_ACCURACY_M),
         "user_id": user.pk if user else None,
+        "custody_steps": json.dumps(STEP_FOR_DISPOSITION),
+        "next_steps": json.dumps({step: sorted(following) for step, following in NEXT_STEPS.items()}),
         **_plausible_box(mapping.srid),
     }
 
@@ -153,15 +163,77 @@ def _write_rejects(kind: Kind, stream, progress: Progress, total: int) -> None:
             progress("rejects", done, total)
 
 
+def _index_rebuild_wanted(cursor, kind: Kind, mode: str, params: dict, accepted: int) -> bool:
+    """Whether the write should drop and rebuild the table's indexes (`mode`, see
+    INDEX_REBUILD_MODES). "auto" counts the rows that would be new: a re-import of an unchanged
+    file rebuilds nothing."""
+    if mode == "never" or accepted == 0:
+        return False
+    if mode == "always":
+        return True
+    minimum = settings.IMPORT_INDEX_REBUILD_MIN_ROWS
+    if minimum <= 0 or accepted < minimum:
+        return False
+    cursor.execute(sql.DRY_RUN_COUNTS[kind.name], params)
+    new, _ = cursor.fetchone()
+    cursor.execute(sql.TABLE_ROWS, {"table": sql.INDEX_REBUILD_TABLES[kind.name][0]})
+    (stored,) = cursor.fetchone()
+    return new >= minimum and new >= stored
+
+
+@contextmanager
+def _indexes_rebuilt(cursor, tables: tuple[str, ...]) -> Iterator[None]:
+    """Lock `tables` (ACCESS EXCLUSIVE, until the transaction ends), drop every index but
+    their primary keys, their unique constraints and foreign keys, and create them again from
+    their own definitions (read from the catalog) once the block has written. An error inside
+    rolls the whole transaction back, the dropped indexes with it."""
+    if not tables:
+        yield
+        return
+    # ALTER TABLE refuses a table with deferred foreign-key checks still queued (rows written
+    # earlier in this transaction): run them now; they stay deferred afterwards.
+    connection.check_constraints()
+    saved = []
+    for table in tables:
+        cursor.execute(pg_sql.SQL(sql.LOCK_TABLE).format(pg_sql.Identifier(table)))
+        cursor.execute(sql.REBUILT_INDEXES, {"table": table})
+        indexes = cursor.fetchall()
+        cursor.execute(sql.REBUILT_CONSTRAINTS, {"table": table})
+        keys = cursor.fetchall()
+        for schema, name, _ in indexes:
+            cursor.execute(pg_sql.SQL(sql.DROP_INDEX).format(pg_sql.Identifier(schema, name)))
+        for name, _ in keys:
+            cursor.execute(pg_sql.SQL(sql.DROP_CONSTRAINT).format(pg_sql.Identifier(table), pg_sql.Identifier(name)))
+        saved.append((table, indexes, keys))
+    yield
+    cursor.execute(sql.MAINTENANCE_WORK_MEM)
+    for table, indexes, keys in saved:
+        for _, _, definition in indexes:
+            cursor.execute(pg_sql.SQL(definition))  # PostgreSQL's own text of the index it had
+        for name, definition in keys:
+            cursor.execute(
+                pg_sql.SQL(sql.ADD_CONSTRAINT).format(
+                    pg_sql.Identifier(table), pg_sql.Identifier(name), pg_sql.SQL(definition)
+                )
+            )
+
+
 def import_write_accepted(
-    *, cursor, kind: Kind, params: dict, user: User | None, summary: "ImportSummary"
+    *, cursor, kind: Kind, params: dict, user: User | None, summary: "ImportSummary", rebuild: bool = False
 ) -> tuple[int, int]:
     """Write the accepted rows of the staged import: one INSERT ... ON CONFLICT for the kind's
-    table. Returns (inserted, updated). This is the one place an import writes records, and it
-    leaves its audit events in the same transaction: one collection and one alteration per
-    import, naming the file, the source system and the counts (never a copy of a million rows)."""
-    cursor.execute(sql.WRITE[kind.name], params)
-    inserted, updated = cursor.fetchone()
+    table (new seizures get their custody timeline in the same statement; a changed
+    disposition appends its custody step first). Returns (inserted, updated). This is the one
+    place an import writes records, and it leaves its audit events in the same transaction: one
+    collection and one alteration per import, naming the file, the source system and the counts
+    (never a copy of a million rows). With `rebuild`, the tables' indexes and foreign keys are
+    dropped and built again around the write (see _indexes_rebuilt)."""
+    tables = sql.INDEX_REBUILD_TABLES[kind.name] if rebuild else ()
+    if kind.name == "seizures":  # first: it finds each timeline's last step by its index
+        cursor.execute(sql.CUSTODY_CHANGED, params)
+    with _indexes_rebuilt(cursor, tables):
+        cursor.execute(sql.WRITE[kind.name]["bulk" if rebuild else "upsert"], params)
+        inserted, updated = cursor.fetchone()
     described = {"import": summary.file, "source_system": summary.source_system, "kind": kind.name}
     for action, count in ((Action.COLLECT, inserted), (Action.ALTER, updated)):
         if count:
@@ -181,6 +253,7 @@ def import_file(
     source_srid: int | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    index_rebuild: str = "auto",
 ) -> ImportSummary:
     """Import `path` (CSV, GeoJSON, GeoPackage, Shapefile) as records of `kind`
     ("operations", "seizures" or "arrests"), atomically.
@@ -189,8 +262,11 @@ def import_file(
     CRS (or `source_srid`) to WGS84. Rows breaking a rule are left out and listed in the rejects
     file (row, field, message); the others are written in one statement, or only counted with
     `dry_run`. Raises MappingError when the mapping or the file cannot be used at all; then
-    nothing is written.
+    nothing is written. `index_rebuild` ("auto", "always", "never"): whether the write drops
+    and rebuilds the table's indexes, locking it until the import commits (docs/import.md).
     """
+    if index_rebuild not in INDEX_REBUILD_MODES:
+        raise ValueError(f"index_rebuild must be one of {INDEX_REBUILD_MODES}, not {index_rebuild!r}")
     started = time.monotonic()
     now = now or timezone.now()
     progress = progress or _quiet
@@ -222,8 +298,16 @@ def import_file(
             cursor.execute(sql.DRY_RUN_COUNTS[kind], params)
             summary.inserted, summary.updated = cursor.fetchone()
         else:
+            summary.indexes_rebuilt = _index_rebuild_wanted(
+                cursor, record_kind, index_rebuild, params, summary.accepted
+            )
             summary.inserted, summary.updated = import_write_accepted(
-                cursor=cursor, kind=record_kind, params=params, user=user, summary=summary
+                cursor=cursor,
+                kind=record_kind,
+                params=params,
+                user=user,
+                summary=summary,
+                rebuild=summary.indexes_rebuilt,
             )
             summary.unchanged = summary.accepted - summary.inserted - summary.updated
         progress("write", 1, 1)
@@ -310,3 +394,33 @@ def import_job_execute(*, job: ImportJob, now: datetime | None = None) -> Import
     job.finished_at = timezone.now()
     job.save(update_fields=["rejects", "summary", "status", "finished_at"])
     return job
+
+
+def import_uploads_purge(*, now: datetime | None = None, keep_days: int | None = None) -> int:
+    """Delete the uploaded files of API imports that finished (completed or failed) more than
+    `keep_days` (default IMPORT_UPLOAD_RETENTION_DAYS) days before `now`: a force's file holds
+    personal data (frame numbers, places) that the imported records hold already. The jobs stay,
+    with their summary and rejects file. Leaves one erasure audit event naming the count and the
+    cut-off; the files go once that is committed. Returns how many files were deleted."""
+    now = now or timezone.now()
+    keep_days = settings.IMPORT_UPLOAD_RETENTION_DAYS if keep_days is None else keep_days
+    cutoff = now - timedelta(days=keep_days)
+    with transaction.atomic():
+        jobs = (
+            ImportJob.objects.select_for_update(skip_locked=True)
+            .filter(status__in=[JobStatus.COMPLETED, JobStatus.FAILED], finished_at__lt=cutoff)
+            .exclude(upload="")
+        )
+        names = dict(jobs.values_list("pk", "upload"))
+        if not names:
+            return 0
+        ImportJob.objects.filter(pk__in=names).update(upload="")
+        audit.event_record(
+            action=Action.ERASE,
+            filters={"import_uploads_finished_before": cutoff.isoformat()},
+            count=len(names),
+            endpoint="import_uploads_purge",
+        )
+        storage = ImportJob._meta.get_field("upload").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in names.values()])
+    return len(names)

@@ -117,8 +117,7 @@ _TYPED_COMMON = """
        r.row_no,
        pg_temp.import_text(r.external_ref) AS external_ref,
        pg_temp.import_text(r.longitude) AS lon_raw, pg_temp.import_text(r.latitude) AS lat_raw,
-       pg_temp.import_float(r.longitude) AS x, pg_temp.import_float(r.latitude) AS y,
-       coalesce(r.notes, '') AS notes"""
+       pg_temp.import_float(r.longitude) AS x, pg_temp.import_float(r.latitude) AS y"""
 
 _TYPED_RECORD = """
        pg_temp.import_text(r.operation_ref) AS operation_ref,
@@ -128,7 +127,7 @@ _TYPED_RECORD = """
 TYPED = {
     "seizures": f"""
 CREATE TEMPORARY TABLE import_typed ON COMMIT DROP AS
-SELECT {_TYPED_COMMON}, {_TYPED_RECORD.format(time="seized_at")},
+SELECT {_TYPED_COMMON}, coalesce(r.notes, '') AS notes, {_TYPED_RECORD.format(time="seized_at")},
        {_mapped("vehicle_type")} AS vehicle_type, {_mapped("reason")} AS reason, {_mapped("power")} AS power,
        coalesce({_mapped("disposition")}, 'held') AS disposition,
        coalesce(btrim(r.make), '') AS make, coalesce(btrim(r.model), '') AS model,
@@ -144,7 +143,7 @@ FROM import_rows r
 """,  # noqa: S608 - put together from this module's constants
     "operations": f"""
 CREATE TEMPORARY TABLE import_typed ON COMMIT DROP AS
-SELECT {_TYPED_COMMON},
+SELECT {_TYPED_COMMON}, coalesce(r.notes, '') AS notes,
        coalesce(btrim(r.reference), '') AS reference,
        coalesce(btrim(r.name), '') AS name, coalesce(btrim(r.team), '') AS team,
        coalesce({_mapped("status")}, 'active') AS status,
@@ -176,17 +175,13 @@ ANALYZE import_borough_pieces;
 # [lat, lon] given as [lon, lat].
 PLACES = """
 CREATE TEMPORARY TABLE import_places ON COMMIT DROP AS
-SELECT q.x, q.y, q.lon, q.lat, q.borough_id,
-       coalesce(q.in_bbox AND (NOT %(boroughs_loaded)s OR q.borough_id IS NOT NULL), false) AS inside,
+SELECT q.x, q.y, q.lon, q.lat, b.id AS borough_id,
+       coalesce(q.in_bbox AND (NOT %(boroughs_loaded)s OR b.id IS NOT NULL), false) AS inside,
        coalesce(q.lat BETWEEN %(min_lon)s AND %(max_lon)s AND q.lon BETWEEN %(min_lat)s AND %(max_lat)s, false)
            AS swapped_in_bbox
 FROM (
     SELECT w.x, w.y, w.lon, w.lat,
-           w.lon BETWEEN %(min_lon)s AND %(max_lon)s AND w.lat BETWEEN %(min_lat)s AND %(max_lat)s AS in_bbox,
-           (SELECT b.id FROM import_borough_pieces b
-            WHERE w.lon BETWEEN %(min_lon)s AND %(max_lon)s AND w.lat BETWEEN %(min_lat)s AND %(max_lat)s
-              AND ST_Covers(b.geom, ST_SetSRID(ST_MakePoint(w.lon, w.lat), 4326))
-            ORDER BY b.gss_code LIMIT 1) AS borough_id
+           w.lon BETWEEN %(min_lon)s AND %(max_lon)s AND w.lat BETWEEN %(min_lat)s AND %(max_lat)s AS in_bbox
     FROM (
         SELECT d.x, d.y,
                CASE WHEN %(srid)s = 4326 THEN d.x ELSE ST_X(d.g) END AS lon,
@@ -199,7 +194,14 @@ FROM (
             FROM (SELECT DISTINCT x, y FROM import_typed WHERE x IS NOT NULL AND y IS NOT NULL) u
         ) d
     ) w
-) q;
+) q
+-- A lateral join, not a subquery in the select list: that one was planned twice (once per use
+-- of borough_id), locating every place twice.
+LEFT JOIN LATERAL (
+    SELECT b.id FROM import_borough_pieces b
+    WHERE q.in_bbox AND ST_Covers(b.geom, ST_SetSRID(ST_MakePoint(q.lon, q.lat), 4326))
+    ORDER BY b.gss_code LIMIT 1
+) b ON true;
 CREATE UNIQUE INDEX ON import_places (x, y);
 ANALYZE import_places;
 """
@@ -224,23 +226,26 @@ ORDER BY u.operation_ref, (o.source_system = %(source_system)s AND o.external_re
 
 REJECTS_CREATE = """
 CREATE TEMPORARY TABLE import_rejects (
-    row_no bigint, field text, rule text, value text, num float8, num2 float8, t1 timestamptz, t2 timestamptz
+    row_no bigint, field text, rule text, value text, value2 text, num float8, num2 float8, t1 timestamptz,
+    t2 timestamptz
 ) ON COMMIT DROP
 """
 
 
-def _rule(field: str, rule: str, bad: str, value="NULL", num="NULL", num2="NULL", t1="NULL", t2="NULL") -> tuple:
+def _rule(
+    field: str, rule: str, bad: str, value="NULL", num="NULL", num2="NULL", t1="NULL", t2="NULL", value2="NULL"
+) -> tuple:
     """One rule: the field it names, its code (messages.py), when a row breaks it (`bad`), and
     the values its message is written with."""
-    return (field, rule, bad, value, num, num2, t1, t2)
+    return (field, rule, bad, value, value2, num, num2, t1, t2)
 
 
 def _values_line(rule: tuple, *, first: bool) -> str:
-    field, code, bad, value, num, num2, t1, t2 = rule
+    field, code, bad, value, value2, num, num2, t1, t2 = rule
     if first:  # the first line of a VALUES list fixes the columns' types
-        value, num, num2, t1, t2 = (f"{value}::text", f"{num}::float8", f"{num2}::float8", f"{t1}::timestamptz",
-                                    f"{t2}::timestamptz")  # fmt: skip
-    return f"('{field}', '{code}', {bad}, {value}, {num}, {num2}, {t1}, {t2})"
+        value, value2, num, num2, t1, t2 = (f"{value}::text", f"{value2}::text", f"{num}::float8", f"{num2}::float8",
+                                            f"{t1}::timestamptz", f"{t2}::timestamptz")  # fmt: skip
+    return f"('{field}', '{code}', {bad}, {value}, {value2}, {num}, {num2}, {t1}, {t2})"
 
 
 def _point_rules(point: str) -> list[tuple]:
@@ -353,21 +358,50 @@ def _rejects_insert(rules: list[tuple], joins: str) -> str:
     values = ",\n        ".join(_values_line(rule, first=i == 0) for i, rule in enumerate(rules))
     any_bad = "\n    OR ".join(f"coalesce({rule[2]}, false)" for rule in rules)
     return f"""
-INSERT INTO import_rejects (row_no, field, rule, value, num, num2, t1, t2)
-SELECT t.row_no, v.field, v.rule, v.value, v.num, v.num2, v.t1, v.t2
+INSERT INTO import_rejects (row_no, field, rule, value, value2, num, num2, t1, t2)
+SELECT t.row_no, v.field, v.rule, v.value, v.value2, v.num, v.num2, v.t1, v.t2
 FROM import_typed t
 LEFT JOIN import_places p ON p.x = t.x AND p.y = t.y
 LEFT JOIN import_dupes d ON d.external_ref = t.external_ref
 {joins}
 CROSS JOIN LATERAL (VALUES
         {values}
-) v(field, rule, bad, value, num, num2, t1, t2)
+) v(field, rule, bad, value, value2, num, num2, t1, t2)
 WHERE ({any_bad})
   AND v.bad
 """  # noqa: S608 - put together from this module's constants
 
 
 _RECORD_JOINS = "LEFT JOIN import_ops o ON o.operation_ref = t.operation_ref"
+
+# Seizures: the stored seizure a corrected row updates, and (only where the disposition
+# changes) the last step of its custody timeline; one without a timeline counts as just seized
+# (custody._last_step).
+_SEIZURE_JOINS = """
+LEFT JOIN import_ops o ON o.operation_ref = t.operation_ref
+LEFT JOIN operations_seizure e ON e.source_system = %(source_system)s AND e.external_ref = t.external_ref
+     AND NOT (e.external_ref = '')
+LEFT JOIN LATERAL (
+    SELECT c.step FROM operations_custodyevent c
+    WHERE c.seizure_id = e.id AND e.disposition <> t.disposition
+    ORDER BY c.sequence DESC LIMIT 1
+) l ON true"""
+
+# seizure_update's rules for a changed disposition: it is the custody step that leads to it
+# (%(custody_steps)s), which must be allowed after the last step (%(next_steps)s); held needs
+# a store, so it is refused.
+_CUSTODY_RULES = [
+    _rule("disposition", "disposition_held", "e.disposition <> t.disposition AND t.disposition = 'held'"),
+    _rule(
+        "disposition",
+        "custody_refused",
+        "e.disposition <> t.disposition AND t.disposition <> 'held' AND jsonb_exists(%(custody_steps)s::jsonb, "
+        "t.disposition) AND NOT jsonb_exists(%(next_steps)s::jsonb -> coalesce(l.step, 'seized'), "
+        "%(custody_steps)s::jsonb ->> t.disposition)",
+        value="%(custody_steps)s::jsonb ->> t.disposition",
+        value2="coalesce(l.step, 'seized')",
+    ),
+]
 
 # Operations: the lead officer by username, and another operation already holding the
 # reference (not the record this row updates).
@@ -394,9 +428,10 @@ REJECTS = {
             *_point_rules("point"),
             *_record_rules(SEIZURES, "seized_at"),
             *_choice_rules(SEIZURES),
+            *_CUSTODY_RULES,
             *_length_rules(SEIZURES),
         ],
-        _RECORD_JOINS,
+        _SEIZURE_JOINS,
     ),
     "arrests": _rejects_insert(
         [
@@ -430,14 +465,16 @@ SELECT (SELECT count(*) FROM import_typed), (SELECT count(DISTINCT row_no) FROM 
 
 # Rejects in file order, for the rejects file (read through a server-side cursor).
 REJECTS_READ = """
-SELECT row_no, field, rule, value, num, num2, t1, t2 FROM import_rejects ORDER BY row_no, field, rule
+SELECT row_no, field, rule, value, value2, num, num2, t1, t2 FROM import_rejects ORDER BY row_no, field, rule
 """
 
 # The accepted rows: no reject. Dry runs count how many would be new.
 _ACCEPTED = "NOT EXISTS (SELECT 1 FROM import_rejects r WHERE r.row_no = t.row_no)"
 
 
-def _upsert(table: str, columns: list[tuple[str, str]], joins: str, compare: list[str]) -> str:
+def _upsert(
+    table: str, columns: list[tuple[str, str]], joins: str, compare: list[str], returning: str = "", after: str = ""
+) -> str:
     """INSERT the accepted rows; a row whose (source system, external reference) is stored
     already updates that record, with version + 1. Rows equal to their stored record are left
     out before the INSERT (a re-import then costs a join, not an attempted insert per row)."""
@@ -463,8 +500,52 @@ WITH written AS (
     ON CONFLICT (source_system, external_ref) WHERE NOT (external_ref = '') DO UPDATE
     SET {updates}, updated_by_id = EXCLUDED.updated_by_id, updated_at = EXCLUDED.updated_at, version = s.version + 1
     WHERE ({mine}) IS DISTINCT FROM ({theirs})
-    RETURNING (xmax = 0) AS inserted
-)
+    RETURNING (xmax = 0) AS inserted{returning}
+){after}
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
+"""  # noqa: S608 - put together from this module's constants
+
+
+def _bulk(
+    table: str, columns: list[tuple[str, str]], joins: str, compare: list[str], returning: str = "", after: str = ""
+) -> str:
+    """What `_upsert` writes, for a bulk load that holds the table locked with its unique
+    indexes dropped (INDEX_REBUILD_TABLES): no ON CONFLICT (it needs the unique index, and no
+    one else can write), but an UPDATE of the stored records that differ and an INSERT of the
+    new rows in the order of their new ids, so that the primary key, the one index left, grows
+    at its right edge instead of at random places."""
+    exprs = dict(columns)
+    names = ", ".join(name for name, _ in columns)
+    values = ",\n           ".join(expr for _, expr in columns)
+    id_position = [name for name, _ in columns].index("id") + 1
+    sets = ", ".join(f"{name} = {exprs[name]}" for name in compare)
+    stored = ", ".join(f"s.{name}" for name in compare)
+    incoming = ", ".join(exprs[name] for name in compare)
+    return f"""
+WITH changed AS (
+    UPDATE {table} AS s
+    SET {sets}, updated_by_id = %(user_id)s, updated_at = %(now)s, version = s.version + 1
+    FROM import_typed t
+    JOIN import_places p ON p.x = t.x AND p.y = t.y
+    {joins}
+    WHERE s.source_system = %(source_system)s AND s.external_ref = t.external_ref AND NOT (s.external_ref = '')
+      AND {_ACCEPTED}
+      AND ({stored}) IS DISTINCT FROM ({incoming})
+    RETURNING false AS inserted{returning}
+),
+added AS (
+    INSERT INTO {table} AS s ({names})
+    SELECT {values}
+    FROM import_typed t
+    JOIN import_places p ON p.x = t.x AND p.y = t.y
+    {joins}
+    WHERE {_ACCEPTED}
+      AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.source_system = %(source_system)s
+                      AND e.external_ref = t.external_ref AND NOT (e.external_ref = ''))
+    ORDER BY {id_position}
+    RETURNING true AS inserted{returning}
+),
+written AS (SELECT * FROM changed UNION ALL SELECT * FROM added){after}
 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
 """  # noqa: S608 - put together from this module's constants
 
@@ -482,12 +563,55 @@ _TRACKED = [
     ("borough_id", "p.borough_id"),
     ("notes", "t.notes"),
 ]
-# Arrests hold no free text (data minimisation): their import ignores a notes column.
+# Arrests hold no free text (data minimisation): their import has no notes field at all.
 _TRACKED_WITHOUT_NOTES = [column for column in _TRACKED if column[0] != "notes"]
 _POINT = "ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)"
 
+# The custody timeline of each new seizure, as custody.custody_started and the services leave
+# it: "seized" when it was seized, by the importer; then, for a disposition other than held,
+# the step that leads to it (custody.STEP_FOR_DISPOSITION, %(custody_steps)s), dated when the
+# import recorded it (the file gives no date for it; seizure_update dates a changed disposition
+# the same way). A held vehicle has no second step: "held" names a store, which a file has not.
+_CUSTODY_STARTED = """,
+custody AS (
+    INSERT INTO operations_custodyevent (id, seizure_id, sequence, step, store, happened_at, recorded_at,
+                                         recorded_by_id)
+    SELECT gen_random_uuid(), w.id, c.sequence, c.step, '', c.happened_at, %(now)s, %(user_id)s
+    FROM written w
+    CROSS JOIN LATERAL (VALUES (1, 'seized', w.seized_at),
+                               (2, %(custody_steps)s::jsonb ->> w.disposition, greatest(w.seized_at, %(now)s)))
+        c(sequence, step, happened_at)
+    WHERE w.inserted AND (c.sequence = 1 OR w.disposition <> 'held')
+)"""
+
+# A corrected row that changes a stored seizure's disposition appends the step that leads to it
+# (seizure_update's rule), after the stored timeline's last step; run before the write, which
+# then updates the seizure. The rejects (CUSTODY_RULES) have already refused the changes the
+# services refuse.
+CUSTODY_CHANGED = f"""
+INSERT INTO operations_custodyevent (id, seizure_id, sequence, step, store, happened_at, recorded_at, recorded_by_id)
+SELECT gen_random_uuid(), e.id, s.sequence, s.step, '', s.happened_at, %(now)s, %(user_id)s
+FROM import_typed t
+JOIN operations_seizure e ON e.source_system = %(source_system)s AND e.external_ref = t.external_ref
+     AND NOT (e.external_ref = '')
+LEFT JOIN LATERAL (
+    SELECT c.sequence FROM operations_custodyevent c
+    WHERE c.seizure_id = e.id AND e.disposition <> t.disposition ORDER BY c.sequence DESC LIMIT 1
+) l ON true
+CROSS JOIN LATERAL (VALUES (1, 'seized', e.seized_at),
+                           (coalesce(l.sequence, 1) + 1, %(custody_steps)s::jsonb ->> t.disposition,
+                            greatest(e.seized_at, %(now)s))) s(sequence, step, happened_at)
+WHERE {_ACCEPTED} AND e.disposition <> t.disposition AND (s.sequence > 1 OR l.sequence IS NULL)
+"""  # noqa: S608 - put together from this module's constants
+
+
+def _write(*args, **kwargs) -> dict[str, str]:
+    """A kind's write: "upsert" (ON CONFLICT; the usual one) and "bulk" (indexes dropped)."""
+    return {"upsert": _upsert(*args, **kwargs), "bulk": _bulk(*args, **kwargs)}
+
+
 WRITE = {
-    "seizures": _upsert(
+    "seizures": _write(
         "operations_seizure",
         [
             *_TRACKED,
@@ -522,8 +646,10 @@ WRITE = {
             "borough_id",
             "notes",
         ],
+        returning=", s.id, s.seized_at, s.disposition",
+        after=_CUSTODY_STARTED,
     ),
-    "arrests": _upsert(
+    "arrests": _write(
         "operations_arrest",
         [
             *_TRACKED_WITHOUT_NOTES,
@@ -547,7 +673,7 @@ WRITE = {
             "borough_id",
         ],
     ),
-    "operations": _upsert(
+    "operations": _write(
         "operations_operation",
         [
             *_TRACKED,
@@ -590,3 +716,44 @@ WHERE {_ACCEPTED}
 """  # noqa: S608 - put together from this module's constants
     for name, table in _TABLES.items()
 }
+
+# --- A bulk load: the indexes and foreign keys rebuilt once, not maintained row by row ---------
+# Maintaining a table's indexes row by row costs far more than building them once: on 200,000
+# seizures the two GiST and seven B-tree indexes cost 45 s of a 47 s INSERT, while building them
+# afterwards takes under 10 s (the GiST builds sort the points first). Likewise each deferred
+# foreign-key check runs one query per row at commit, where re-adding the constraint checks all
+# rows in one join. So a large import into a table not much larger than the file drops every
+# index of the table but its primary key (the unique ones included: uniqueness is checked again
+# when they are built) and its foreign keys, writes (WRITE[...]["bulk"]), and creates them again
+# from their own definitions, all in the import's transaction. DROP INDEX takes an ACCESS EXCLUSIVE lock:
+# until the import commits nobody reads or writes the table (see docs/import.md).
+INDEX_REBUILD_TABLES = {
+    "seizures": ("operations_seizure", "operations_custodyevent"),
+    "arrests": ("operations_arrest",),
+    "operations": ("operations_operation",),
+}
+TABLE_ROWS = "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %(table)s::regclass"
+LOCK_TABLE = "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE"
+MAINTENANCE_WORK_MEM = "SET LOCAL maintenance_work_mem = '256MB'"
+REBUILT_INDEXES = """
+SELECT n.nspname, i.relname, pg_get_indexdef(x.indexrelid)
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_namespace n ON n.oid = i.relnamespace
+WHERE x.indrelid = %(table)s::regclass AND NOT x.indisprimary
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+ORDER BY i.relname
+"""
+# Unique constraints (not one another table's foreign key rests on), then foreign keys: the
+# order they are added back in.
+REBUILT_CONSTRAINTS = """
+SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+WHERE c.conrelid = %(table)s::regclass
+  AND (c.contype = 'f'
+       OR (c.contype = 'u' AND NOT EXISTS (SELECT 1 FROM pg_constraint r
+                                           WHERE r.contype = 'f' AND r.conindid = c.conindid)))
+ORDER BY c.contype DESC, c.conname
+"""
+DROP_INDEX = "DROP INDEX {}"
+DROP_CONSTRAINT = "ALTER TABLE {} DROP CONSTRAINT {}"
+ADD_CONSTRAINT = "ALTER TABLE {} ADD CONSTRAINT {} {}"

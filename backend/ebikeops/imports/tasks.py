@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
 from . import services
 from .models import ImportJob, JobStatus
@@ -24,6 +25,22 @@ def run_import(job_id: str) -> str:
         job = services.import_job_execute(job=job)
     except Exception as exc:
         logger.exception("import job %s failed", job_id)
-        ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, error=f"The import failed: {exc}")
+        ImportJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, error=f"The import failed: {exc}", finished_at=timezone.now()
+        )
         return JobStatus.FAILED
+    finally:
+        purge_old_uploads()
     return job.status
+
+
+@shared_task(name="imports.purge_uploads")
+def purge_old_uploads() -> int:
+    """Delete the uploads of imports finished more than IMPORT_UPLOAD_RETENTION_DAYS ago; run
+    after every import (so the worker needs no scheduler) and by `import_uploads_purge`.
+    Returns how many were deleted; a failure is logged, never raised into the import."""
+    try:
+        return services.import_uploads_purge()
+    except Exception:
+        logger.exception("purging old import uploads failed")
+        return 0
