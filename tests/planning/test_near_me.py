@@ -68,7 +68,7 @@ def test_it_records_parameters_data_window_and_code_version(officer_client, uxbr
     assert run["kept"] is True
     assert run["kind"] == "near_me"
     assert run["parameters"]["k"] == 2 and run["parameters"]["spacing_m"] == 500
-    assert run["parameters"]["distance_m"] == 75 and run["parameters"]["half_life_days"] == 365
+    assert run["parameters"]["distance_m"] == 75 and run["parameters"]["half_life_days"] == 60
     assert run["parameters"]["weights"] == {"seizures": 1.0, "arrests": 0.5}
     assert run["data_until"].startswith("2025-11-29T13:00")
     assert run["data_since"].startswith((AT - timedelta(days=365)).date().isoformat())
