@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from ebikeops.core.models import Source
 from ebikeops.operations.models import Seizure
+from ebikeops.planning import backtest_data
 
 from ..factories import T0
 from .conftest import DALSTON, EALING_BROADWAY, HAGGERSTON, WEST_EALING, saturdays, seizures_at
@@ -74,3 +75,21 @@ def test_it_back_tests_real_police_months_and_leaves_the_database_as_it_was(corr
     assert fold.count("%") == 5, "a share for each method"
     assert "won" in text and "of 1 folds" in text
     assert not Seizure.objects.filter(source=Source.IMPORT).exists(), "the rows are rolled back"
+
+
+def test_the_calibration_folds_end_before_the_scored_months_and_do_not_load_them(tmp_path):
+    # met-burglary-fit chooses parameters (the half-life) without seeing met-burglary's folds:
+    # its cut-offs and every month it loads come before the first scored month.
+    folder = tmp_path / "metropolitan-burglary"
+    folder.mkdir()
+    for month in backtest_data.months("2023-01", "2025-02"):
+        backtest_data.path_of(backtest_data.DATASETS["met-burglary"], month, tmp_path).touch()
+    fit, scored = backtest_data.DATASETS["met-burglary-fit"], backtest_data.DATASETS["met-burglary"]
+    fit_periods = backtest_data.periods(fit, tmp_path)
+    first_scored = backtest_data.month_start(scored.first_fold)
+    assert [f"{cutoff:%Y-%m}" for cutoff, _ in fit_periods] == [f"2023-{m:02d}" for m in range(7, 13)] + [
+        "2024-01",
+        "2024-02",
+    ]
+    assert all(end <= first_scored for _, end in fit_periods)
+    assert backtest_data.months(fit.first, fit.last)[-1] < first_scored

@@ -68,11 +68,11 @@ def test_it_records_parameters_data_window_and_code_version(officer_client, uxbr
     assert run["kept"] is True
     assert run["kind"] == "near_me"
     assert run["parameters"]["k"] == 2 and run["parameters"]["spacing_m"] == 500
-    assert run["parameters"]["distance_m"] == 75 and run["parameters"]["half_life_days"] == 365
+    assert run["parameters"]["distance_m"] == 75 and run["parameters"]["half_life_days"] == 60
     assert run["parameters"]["weights"] == {"seizures": 1.0, "arrests": 0.5}
     assert run["data_until"].startswith("2025-11-29T13:00")
     assert run["data_since"].startswith((AT - timedelta(days=365)).date().isoformat())
-    assert run["code_version"].endswith("suggestions/2")
+    assert run["code_version"].endswith("suggestions/3")
     assert run["area"] == {"type": "point", "lon": EALING_BROADWAY[0], "lat": EALING_BROADWAY[1], "radius_m": 3000}
     stored = SuggestionRun.objects.get(pk=run["id"])
     assert stored.parameters["k"] == 2

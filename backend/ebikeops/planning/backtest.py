@@ -252,7 +252,7 @@ def _pct(value: float) -> str:
 
 
 def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}"
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def table(report: BacktestReport) -> str:
@@ -322,7 +322,13 @@ def markdown(report: BacktestReport, *, title: str, data: str) -> str:
             "",
             f"At each cut-off, suggestions for {report.teams} teams were made London-wide from the "
             f"{params['window_days']} days before it only (no later data, no later operations), with up to "
-            f"{params['k']} stop points each; then the seizures of the following period within "
+            f"{params['k']} stop points each"
+            + (
+                " (a team's 2nd or 3rd stop point only where it is as strong as the next team's first)"
+                if params["earned_stops"]
+                else ""
+            )
+            + "; then the seizures of the following period within "
             f"{report.radius_m:g} m of a stop point were counted. The baselines get the same number of stop "
             "points: the centres of the biggest clusters of the history's seizures by raw count (DBSCAN, "
             f"{params['hotspot_eps_m']:g} m, {params['hotspot_min_points']} seizures), and points spaced evenly "

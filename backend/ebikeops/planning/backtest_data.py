@@ -49,6 +49,18 @@ DATASETS = {
             "2025-02",
             "2024-03",
         ),
+        # The months before the scored ones, for choosing parameters (the half-life) without
+        # looking at the scored folds: cut-offs July 2023 to February 2024, with the history
+        # from January 2023 only. The scored months are not even loaded.
+        Dataset(
+            "met-burglary-fit",
+            "Metropolitan Police, burglary only, July 2023 to February 2024 (calibration folds)",
+            "metropolitan-burglary",
+            "metropolitan-street.csv",
+            "2023-01",
+            "2024-02",
+            "2023-07",
+        ),
         Dataset(
             "city-2020",
             "City of London Police, every crime type, 2020",

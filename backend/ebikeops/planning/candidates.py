@@ -184,36 +184,68 @@ def off_corridor_places(area: Area, window: Window, params: SuggestionParams, si
     return places
 
 
-# --- Step 5: sections along each corridor ---------------------------------------------------------
+# --- Step 6: sections along each corridor ---------------------------------------------------------
 
 
-def _best_stretch(remaining: list[Stop], params: SuggestionParams) -> tuple[float, list[Stop]] | None:
-    best: tuple[float, list[Stop]] | None = None
-    for first in remaining:
-        inside = [s for s in remaining if first.along_m <= s.along_m <= first.along_m + params.section_length_m]
-        chosen = sorted(inside, key=lambda s: (-s.score, s.along_m))[: params.k]
-        value = sum(s.score for s in chosen)
-        if best is None or value > best[0]:
-            best = (value, chosen)
-    return best
+def _route(leader: Stop, remaining: list[Stop], params: SuggestionParams) -> list[Stop]:
+    """The leader and, strongest first, up to k - 1 other stop points that keep the stretch
+    within `section_length_m` and reach `min_stop_ratio` of the leader's score."""
+    chosen = [leader]
+    for stop in sorted(remaining, key=lambda s: s.tie_key):
+        if len(chosen) >= params.k:
+            break
+        if stop is leader or stop.score < params.min_stop_ratio * leader.score:
+            continue
+        along = [s.along_m for s in chosen] + [stop.along_m]
+        if max(along) - min(along) <= params.section_length_m:
+            chosen.append(stop)
+    return sorted(chosen, key=lambda s: s.along_m)
 
 
 def sections(stops: list[Stop], params: SuggestionParams) -> list[list[Stop]]:
-    """Up to `max_sections_per_corridor` stretches of one corridor, best first: each the
-    window of at most `section_length_m` whose best `k` stop points (by score) weigh most;
-    stop points under `min_stop_ratio` of the stretch's best are left out."""
-    remaining = sorted(stops, key=lambda s: s.along_m or 0.0)
+    """Up to `max_sections_per_corridor` stretches of one corridor, strongest first: each led
+    by the strongest stop point not yet used (the global ranking of stop points), with the
+    next strongest that fit in `section_length_m` of road beside it (up to `k`, none under
+    `min_stop_ratio` of the leader). Whether those extra stops are kept at all is decided
+    later, against the other teams' first stops (`trim_extras`)."""
+    remaining = sorted((s for s in stops if s.score > 0), key=lambda s: s.tie_key)
     found: list[list[Stop]] = []
     while remaining and len(found) < params.max_sections_per_corridor:
-        best = _best_stretch(remaining, params)
-        if best is None or best[0] <= 0:
-            break
-        top = max(s.score for s in best[1])
-        chosen = sorted((s for s in best[1] if s.score >= params.min_stop_ratio * top), key=lambda s: s.along_m)
+        chosen = _route(remaining[0], remaining, params)
         found.append(chosen)
         low, high = chosen[0].along_m, chosen[-1].along_m
         remaining = [s for s in remaining if not low <= s.along_m <= high]
     return found
+
+
+def leader_score(candidate: Candidate) -> float:
+    """The score of a suggestion's strongest stop point: what puts a team on it at all."""
+    return max((s.score for s in candidate.stops), default=0.0)
+
+
+def trim_extras(chosen: list[Candidate], *, next_first: float, params: SuggestionParams) -> None:
+    """Keep a team's 2nd, 3rd ... stop point only when it is at least as strong as the first
+    stop point of the next team that was not sent (`next_first`): a weaker stop would watch
+    road that a further team would watch better. With `earned_stops` off, nothing is trimmed."""
+    if not params.earned_stops:
+        return
+    for candidate in chosen:
+        lead = max(candidate.stops, key=lambda s: s.score)
+        candidate.stops = [s for s in candidate.stops if s is lead or s.score >= next_first]
+
+
+def place_sections(found: list[Candidate], params: SuggestionParams) -> None:
+    """Each corridor suggestion's stretch of road (from its first to its last stop point,
+    plus spacing/2 either side) and its geometry, from PostGIS."""
+    half = params.spacing_m / 2
+    for c in found:
+        if c.kind == "corridor":
+            c.section_from_m = max(0.0, min(s.along_m for s in c.stops) - half)
+            c.section_to_m = min(c.corridor.length_m, max(s.along_m for s in c.stops) + half)
+    corridor = [(i, c) for i, c in enumerate(found) if c.kind == "corridor"]
+    geometry = selectors.corridor_sections([(i, c.corridor.pk, c.section_from_m, c.section_to_m) for i, c in corridor])
+    for i, candidate in corridor:
+        candidate.section = geometry[i]
 
 
 def assemble(stops: list[Stop], *, totals: dict[int, float], params: SuggestionParams) -> list[Candidate]:
@@ -223,7 +255,6 @@ def assemble(stops: list[Stop], *, totals: dict[int, float], params: SuggestionP
         if stop.corridor is not None:
             by_corridor[stop.corridor.pk].append(stop)
     found: list[Candidate] = []
-    half = params.spacing_m / 2
     for corridor_id in sorted(by_corridor, key=lambda cid: by_corridor[cid][0].corridor.slug):
         corridor = by_corridor[corridor_id][0].corridor
         for chosen in sections(by_corridor[corridor_id], params):
@@ -233,15 +264,9 @@ def assemble(stops: list[Stop], *, totals: dict[int, float], params: SuggestionP
                     stops=chosen,
                     corridor=corridor,
                     corridor_weight=totals.get(corridor_id, 0.0),
-                    section_from_m=max(0.0, chosen[0].along_m - half),
-                    section_to_m=min(corridor.length_m, chosen[-1].along_m + half),
                 )
             )
-    geometry = selectors.corridor_sections(
-        [(i, c.corridor.pk, c.section_from_m, c.section_to_m) for i, c in enumerate(found)]
-    )
-    for i, candidate in enumerate(found):
-        candidate.section = geometry[i]
+    place_sections(found, params)
     found.extend(
         Candidate(kind="hotspot", stops=[stop], cluster_events=stop.events) for stop in stops if stop.corridor is None
     )

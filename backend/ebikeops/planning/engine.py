@@ -9,11 +9,13 @@ docs/methods/suggestions.md, "The method as of issue 18", says what changed and 
 4. One score per stop point (`scoring`): weighted events within `stop_reach_m` x time fit
    x cool-down.
 5. One stop point per place (`spacing`): of two closer than `spacing_m`, the better score stays.
-6. Suggestions (`candidates`): per corridor, the best stretch of at most `section_length_m`
-   with up to `k` stop points, and one suggestion per off-corridor place; a suggestion's
-   score is the sum of its stop points' scores (the same score as step 5).
-7. The weekly share (`cooldown`), ranking, the best `limit`, names (`naming`) and words
-   (`wording`).
+6. Suggestions (`candidates`): per corridor, stretches of at most `section_length_m` each led
+   by the strongest stop point not yet used, with up to `k - 1` more beside it; one
+   suggestion per off-corridor place.
+7. The weekly share (`cooldown`); the `limit` suggestions whose leading stop points rank
+   highest; their extra stop points kept only when as strong as the next team's leading stop
+   (`choose`); ranked by score (the sum of the stop points' scores); names (`naming`) and
+   words (`wording`).
 
 No look-ahead, by construction: every event read is from [since, until) with until =
 min(valid_from, now), every operation read started before valid_from, and nothing stored
@@ -31,7 +33,7 @@ from .params import Area, SuggestionParams
 from .selectors import Window
 from .signals import SIGNALS, Signal
 
-ALGORITHM_VERSION = "suggestions/2"
+ALGORITHM_VERSION = "suggestions/3"
 
 
 def code_version() -> str:
@@ -76,6 +78,30 @@ def scored_candidates(
     return [c for c in found if c.score > 0]
 
 
+def choose(
+    found: list[Candidate], *, window: Window, valid_until: datetime, params: SuggestionParams, limit: int
+) -> list[Candidate]:
+    """The `limit` suggestions whose first (strongest) stop points rank highest among all
+    stop points left, each keeping only the extra stop points that earn their place
+    (`candidates.trim_extras`), best score first."""
+    open_ = sorted((c for c in found if not c.held_back), key=lambda c: (-candidates.leader_score(c), c.sort_key))
+    chosen, rest = open_[:limit], open_[limit:]
+    before = [list(c.stops) for c in chosen]
+    next_first = candidates.leader_score(rest[0]) if rest else 0.0
+    candidates.trim_extras(chosen, next_first=next_first, params=params)
+    changed = [c for c, stops in zip(chosen, before, strict=True) if c.stops != stops]
+    if changed:
+        candidates.place_sections(changed, params)
+        scoring.score_candidates(
+            changed,
+            window=window,
+            params=params,
+            signals=active_signals(params),
+            wanted_hours=scoring.hours_of_week(window.at, valid_until),
+        )
+    return sorted(chosen, key=lambda c: c.sort_key)
+
+
 def make_suggestions(
     *,
     area: Area,
@@ -93,7 +119,7 @@ def make_suggestions(
     found = scored_candidates(area=area, window=window, valid_until=valid_until, params=params)
     cooldown.hold_back(found, area=area, at=valid_from, params=params)
     held = sorted((c for c in found if c.held_back), key=lambda c: c.sort_key)
-    chosen = sorted((c for c in found if not c.held_back), key=lambda c: c.sort_key)[:limit]
+    chosen = choose(found, window=window, valid_until=valid_until, params=params, limit=limit)
     naming.name_candidates(chosen + held)
     text = wording.message(count=len(chosen), held=len(held), area=area, params=params, until=window.until)
     return Outcome(

@@ -26,13 +26,17 @@ class SuggestionParams:
     spacing_m: float = 400.0  # stop points at least this far apart
     section_length_m: float = 3000.0  # first to last stop point of one suggestion, at most
     min_stop_ratio: float = 0.2  # a stop point needs this fraction of its section's best stop
+    # A team's 2nd, 3rd ... stop point only when it is as strong as the next team's first
+    # (candidates.trim_extras); off, every team keeps up to k stop points.
+    earned_stops: bool = True
     # Demand along a corridor
     distance_m: float = 75.0  # events this close to a corridor count for it
     bandwidth_m: float = 200.0  # Gaussian kernel along the road
     step_m: float = 25.0  # density sampled every step_m metres
-    # A year of history with a one-year half-life: what the back-test on real police.uk months
-    # and on the demo supports over 8 weeks with a 28-day half-life (docs/BACKTEST_SUGGESTIONS.md).
-    half_life_days: float = 365.0  # recency weight halves every half_life_days
+    # A year of history with a 60-day half-life, chosen on the calibration folds only (Met
+    # burglary, July 2023 to February 2024; half-lives 30, 60, 90, 180, 365 days), then
+    # evaluated on the later folds (docs/methods/suggestions.md, docs/BACKTEST_SUGGESTIONS.md).
+    half_life_days: float = 60.0  # recency weight halves every half_life_days
     window_days: int = 365  # history used
     weights: dict[str, float] = field(default_factory=default_weights)
     sources: tuple[str, ...] = tuple(Source.values)

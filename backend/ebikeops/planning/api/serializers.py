@@ -50,7 +50,7 @@ class TuningInput(serializers.Serializer):
     spacing_m = _float("spacing_m", "stop points at least this many metres apart (default 400)")
     distance_m = _float("distance_m", "events this close to a corridor count for it, metres (default 75)")
     bandwidth_m = _float("bandwidth_m", "kernel bandwidth along the road, metres (default 200)")
-    half_life_days = _float("half_life_days", "recency weight halves every this many days (default 365)")
+    half_life_days = _float("half_life_days", "recency weight halves every this many days (default 60)")
     window_days = _int("window_days", "days of history used (default 365)")
     cooldown_days = _float("cooldown_days", "places with an operation this recently are lowered (default 14)")
     dwell_min_minutes = _int("dwell_min_minutes", "shortest dwell at a stop point (default 10)")

@@ -52,7 +52,7 @@ class Command(BaseCommand):
         parser.add_argument("--k", type=int, default=None, help="stop points per suggestion (default 3)")
         parser.add_argument("--spacing-m", type=float, default=None, help="stop point spacing (default 400)")
         parser.add_argument("--window-days", type=int, default=None, help="history used (default 365)")
-        parser.add_argument("--half-life-days", type=float, default=None, help="recency half-life (default 365)")
+        parser.add_argument("--half-life-days", type=float, default=None, help="recency half-life (default 60)")
         parser.add_argument("--radius-m", type=float, default=150.0, help="a seizure this close to a stop point counts")
         parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
         parser.add_argument("--no-write", action="store_true", help="print the tables only")
