@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from ebikeops.core.display import display_for, display_of, display_schema
 from ebikeops.core.fields import FiniteFloatField
 from ebikeops.core.filters import check_in_grid_area, parse_bbox
 from ebikeops.core.geofields import AwareDateTimeField
@@ -267,6 +268,7 @@ class SuggestionFeature(GeoFeatureModelSerializer):
     counts = CountsField()
     cooldown = CooldownField()
     run = serializers.UUIDField(source="run_id", allow_null=True, help_text="null unless the run was kept (POST)")
+    display = serializers.SerializerMethodField()
 
     class Meta:
         model = Suggestion
@@ -296,7 +298,12 @@ class SuggestionFeature(GeoFeatureModelSerializer):
             "time_fit",
             "cooldown",
             "run",
+            "display",
         )
+
+    @extend_schema_field(display_schema("suggestion"))
+    def get_display(self, suggestion: Suggestion) -> dict:
+        return display_of("suggestion", suggestion)
 
     def to_representation(self, instance: Suggestion) -> dict:
         feature = super().to_representation(instance)
@@ -313,6 +320,7 @@ class RunSerializer(serializers.ModelSerializer):
 
     id = serializers.UUIDField(allow_null=True, read_only=True)
     kept = serializers.SerializerMethodField()
+    display = serializers.SerializerMethodField()
 
     class Meta:
         model = SuggestionRun
@@ -328,10 +336,15 @@ class RunSerializer(serializers.ModelSerializer):
             "parameters",
             "code_version",
             "area",
+            "display",
         )
 
     def get_kept(self, run: SuggestionRun) -> bool:
         return not run._state.adding
+
+    @extend_schema_field(display_schema("suggestion_run"))
+    def get_display(self, run: SuggestionRun) -> dict:
+        return display_of("suggestion_run", run)
 
     def to_representation(self, run: SuggestionRun) -> dict:
         data = super().to_representation(run)
@@ -346,7 +359,12 @@ class HeldBackSerializer(serializers.Serializer):
     corridor = serializers.CharField(allow_null=True)
     stop_points = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
     score = serializers.FloatField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(help_text="in words, why it was held back")
+    display = serializers.SerializerMethodField()
+
+    @extend_schema_field(display_schema("held_back"))
+    def get_display(self, held: dict) -> dict:
+        return display_for("held_back", held)
 
 
 class SuggestionCollection(serializers.Serializer):
