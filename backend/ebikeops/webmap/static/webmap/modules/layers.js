@@ -37,7 +37,7 @@ export { plural };
 export function clusterGroup(pane) {
   return L.markerClusterGroup({
     clusterPane: pane, showCoverageOnHover: false, spiderfyOnMaxZoom: true, maxClusterRadius: 40,
-    disableClusteringAtZoom: 17, iconCreateFunction: clusterIcon, animate: false,
+    disableClusteringAtZoom: 17, iconCreateFunction: clusterIcon, animate: false, removeOutsideVisibleBounds: false,
   });
 }
 
