@@ -40,11 +40,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-# The map's Leaflet, from npm into the webmap app's static files (no CDN at run time).
-WEB_BUILT := backend/ebikeops/webmap/static/webmap/vendor/leaflet/leaflet.js
+# The map's Leaflet and Leaflet.markercluster, from npm into the webmap app's static files (no CDN at run time).
+WEB_BUILT := backend/ebikeops/webmap/static/webmap/vendor/leaflet/map-vendor.js
 web-deps: $(WEB_BUILT)
 
-$(WEB_BUILT): package.json package-lock.json scripts/build_web.sh
+$(WEB_BUILT): package.json package-lock.json scripts/build_web.sh scripts/build_map_js.sh \
+  $(wildcard backend/ebikeops/webmap/static/webmap/*.js backend/ebikeops/webmap/static/webmap/modules/*.js)
 	@bash scripts/build_web.sh
 
 db:

@@ -337,6 +337,16 @@ CASES: dict[str, list[Case]] = {
             "get", f"/api/v1/plans/?borough=Ealing&teams=2&start={WHEN}&end={END}", COMMANDER, "consult", count=features
         ),
     ],
+    "plan-sent": [
+        Case(
+            "get",
+            f"/api/v1/plans/sent/?start={WHEN}&end={END}",
+            READERS,
+            "consult",
+            count=features,
+            needs=("plan",),
+        ),
+    ],
     "operation-followed-suggestion": [
         Case(
             "put",
@@ -502,7 +512,7 @@ def _more(request, world: dict, needs: tuple[str, ...]) -> None:
         services.arrest_update(
             arrest=Arrest.objects.get(pk=world["arrest"]), user=officer, changes={"disposal": "de_arrested"}
         )
-    if {"planning", "suggestion"} & set(needs):
+    if {"planning", "suggestion", "plan"} & set(needs):
         request.getfixturevalue("uxbridge_saturdays")
     if "suggestion" in needs:
         # A GET stores nothing (and has no ids); a POST keeps the answer, as a client that will follow it does.
@@ -510,6 +520,11 @@ def _more(request, world: dict, needs: tuple[str, ...]) -> None:
             "/api/v1/suggestions/", {"lon": EALING_BROADWAY[0], "lat": EALING_BROADWAY[1], "at": WHEN}, format="json"
         )
         world["suggestion"] = near.json()["features"][0]["id"]
+    if "plan" in needs:  # a plan a commander sent (stored), for officers to read
+        commander.post(
+            "/api/v1/plans/", {"borough": "Ealing", "teams": ["Ealing Town Centre Team"], "start": WHEN, "end": END},
+            format="json",
+        )  # fmt: skip
     if "job" in needs:
         location = commander.post("/api/v1/hotspots/recompute/", {}, format="json").headers["Location"]
         world["job"] = location.rstrip("/").split("/")[-1]

@@ -113,7 +113,7 @@ def test_it_can_switch_the_cooldown_off(uxbridge_saturdays, kingsland_saturdays)
     [
         ({"teams": 0}, "teams"),
         ({"teams": 13}, "teams"),
-        ({"teams": "two"}, "teams"),
+        ({"teams": " , "}, "teams"),  # (a word is a team's name: `teams=two` plans for a team called two)
         ({"k": 9}, "k"),
         ({"spacing_m": 99}, "spacing_m"),
         ({"start": "2025-11-29T13:00:00"}, "start"),
@@ -178,3 +178,46 @@ def test_the_plan_answers_in_constant_queries(
     with django_assert_num_queries(16 + HOTSPOT_RUN_LOOKUP + 1):  # + the audit event of the read
         body = commander_client.get(URL, {"bbox": "-0.40,51.45,0.00,51.60", "teams": 4, **SHIFT}).json()
     assert len(body["features"]) >= 2
+
+
+def test_a_plan_for_named_teams_gives_them_the_deployments_in_rank_order_and_officers_read_it(
+    commander_client, officer_client, analyst_client, uxbridge_saturdays, kingsland_saturdays
+):
+    names = ["Ealing Town Centre Team", "Hackney Central Team", *(f"Reserve Team {n}" for n in range(1, 11))]
+    london = "-0.5,51.3,0.3,51.7"
+    preview = commander_client.get(URL, {"bbox": london, "teams": ", ".join(names), "k": 1, **SHIFT}).json()
+    planned = preview["features"]
+    assert 2 <= len(planned) < len(names), "fewer places than teams: the last named get none"
+    assert [f["properties"]["team"] for f in planned] == names[: len(planned)], "in rank order"
+    assert [f["properties"]["rank"] for f in planned] == list(range(1, len(planned) + 1))
+    # Nothing was sent yet: an officer's page finds no plan for the shift.
+    assert officer_client.get("/api/v1/plans/sent/", SHIFT).status_code == 404
+
+    body = {"bbox": london, "teams": ["Ealing Town Centre Team", "Hackney Central Team"], "k": 1, **SHIFT}
+    sent = commander_client.post(URL, body, format="json")
+    assert sent.status_code == 201, sent.content
+    for client in (officer_client, analyst_client):
+        read = client.get("/api/v1/plans/sent/", SHIFT)
+        assert read.status_code == 200, read.content
+        features = read.json()["features"]
+        assert [(f["properties"]["rank"], f["properties"]["team"]) for f in features] == [
+            (1, "Ealing Town Centre Team"),
+            (2, "Hackney Central Team"),
+        ]
+        stored = [f["properties"]["stops"] for f in sent.json()["features"]]
+        assert [f["properties"]["stops"] for f in features] == stored
+    # A number of teams still plans unnamed deployments; another shift has no plan.
+    unnamed = commander_client.get(URL, {"bbox": london, "teams": 2, **SHIFT}).json()["features"]
+    assert [f["properties"]["team"] for f in unnamed] == [None, None]
+    later = {"start": (AT + timedelta(days=2)).isoformat(), "end": (AT + timedelta(days=2, hours=6)).isoformat()}
+    assert officer_client.get("/api/v1/plans/sent/", later).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "teams",
+    ["0", "13", "", " , ", "A,a", ",".join(f"Team {n}" for n in range(13)), "x" * 101],
+)
+def test_it_refuses_bad_teams_by_name(commander_client, teams):
+    response = commander_client.get(URL, {"borough": "Ealing", "teams": teams, **SHIFT})
+    assert response.status_code == 400
+    assert "teams" in response.json()["errors"]

@@ -57,3 +57,16 @@ def results_dir(request) -> Path:
     path = settings.REPO_DIR / "test-results" / "webmap"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _map_script_built():
+    """The page loads its modules joined into one script: rebuild it (esbuild, milliseconds)
+    when a module is newer, so that a browser test never runs yesterday's code."""
+    import subprocess
+
+    from ebikeops.webmap.checks import map_script_is_stale
+
+    if map_script_is_stale():
+        script = Path(__file__).resolve().parents[2] / "scripts" / "build_map_js.sh"
+        subprocess.run(["/bin/bash", str(script)], check=True)  # noqa: S603

@@ -132,6 +132,22 @@ def drawn(page, css_class: str) -> int:
     return page.locator(f".{css_class}").count()
 
 
+def held(page, css_class: str) -> int:
+    """Features of `css_class` on the map's layers, drawn or gathered into a cluster."""
+    return page.evaluate(
+        """cls => {
+            let n = 0;
+            const walk = (layer) => {
+                if (layer.getLayers) layer.getLayers().forEach(walk);
+                else if ((layer.options.className || '').split(' ').includes(cls)) n += 1;
+            };
+            Object.values(window.ebikeMap.layers).forEach((layer) => walk(layer.group));
+            return n;
+        }""",
+        css_class,
+    )
+
+
 def seizure_total(page) -> int:
     return layer_count(page, "seizures")
 
@@ -154,8 +170,8 @@ def test_it_draws_operations_filters_them_and_shows_their_totals(
     # three boroughs (counted by the server: the page is zoomed out).
     assert layer_count(page, "boroughs") == 33
     assert layer_count(page, "operations") == 3
-    assert drawn(page, "feature-operation") == 3
-    assert drawn(page, "feature-stop-point") == 4
+    assert held(page, "feature-operation") == 3
+    assert held(page, "feature-stop-point") == 4
     assert page.get_attribute('.layer-toggle[data-layer="seizures"]', "data-mode") == "aggregate"
     assert seizure_total(page) == 33
     assert drawn(page, "feature-seizure-aggregate") == 3
@@ -178,10 +194,19 @@ def test_it_draws_operations_filters_them_and_shows_their_totals(
     # One borough: the map zooms to it, and with few seizures in view it draws their points.
     apply_filters(page, borough="Westminster")
     assert layer_count(page, "operations") == 1
-    assert drawn(page, "feature-operation") == 1
+    assert held(page, "feature-operation") == 1
     assert page.get_attribute('.layer-toggle[data-layer="seizures"]', "data-mode") == "points"
     assert seizure_total(page) == 12
-    assert drawn(page, "feature-seizure") == 12
+    assert held(page, "feature-seizure") == 12
+    # Twelve seizures a few metres apart: one numbered cluster, in the seizures' pane, which is
+    # under the hotspots' (a crowd of points never hides a hotspot).
+    clusters = page.locator(".leaflet-seizures-pane .marker-cluster")
+    assert clusters.count() >= 1 and drawn(page, "feature-seizure") < 12
+    assert sum(int(text) for text in clusters.all_inner_texts()) + drawn(page, "feature-seizure") == 12
+    panes = page.evaluate(
+        "() => ['seizures', 'operations', 'hotspots'].map(p => Number(window.ebikeMap.map.getPane(p).style.zIndex))"
+    )
+    assert panes[0] < panes[2] and panes[1] < panes[2], panes
     assert page.get_attribute("#chart-time", "data-total") == "12"
     assert "borough=E09000033" in page.url, "the filter is kept in the address for sharing"
 
@@ -199,7 +224,18 @@ def test_it_draws_operations_filters_them_and_shows_their_totals(
 
     # Back to the window, then click the Soho operation and read its totals.
     apply_filters(page, vehicle_type="", since="2025-11-01", borough="Westminster")
+    # At the borough's zoom the Soho ring and its stop point (Dean Street) are one cluster of 2;
+    # clicking the cluster zooms in until they come apart.
     x, y = screen_point(page, places.LEICESTER_SQUARE.x, places.LEICESTER_SQUARE.y)
+    cluster = page.locator(".leaflet-operations-pane .marker-cluster")
+    assert cluster.count() == 1 and cluster.inner_text() == "2"
+    before = generation(page)
+    cluster.click()
+    wait_until_loaded(page, after=before)
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-operations-pane .marker-cluster').length === 0")
+    x, y = screen_point(page, places.LEICESTER_SQUARE.x, places.LEICESTER_SQUARE.y)
+    on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).getAttribute('class')", [x, y])
+    assert "feature-operation" in (on_top or ""), f"the operation's ring is under {on_top}"
     page.mouse.click(x, y)
     page.wait_for_selector('#details-body[data-kind="operation"]')
     shown = details(page)
@@ -315,7 +351,7 @@ def test_it_keeps_sensitive_fields_from_an_analysts_page(map_data, viewer, sees_
     wait_until_loaded(page, after=0)
     assert page.get_attribute('.layer-toggle[data-layer="seizures"]', "data-mode") == "points"
     assert seizure_total(page) == 15
-    assert drawn(page, "feature-seizure") == 15
+    assert held(page, "feature-seizure") == 15
     assert layer_count(page, "operations") == 3
 
     x, y = screen_point(page, EALING_CLUSTER.x, EALING_CLUSTER.y)
@@ -399,3 +435,52 @@ def test_the_filter_days_are_london_days_whatever_the_browsers_time_zone(
     query = parse_qs(urlsplit(asked[0]).query)
     assert query["since"] == ["2025-06-30T23:00:00.000Z"]
     assert query["until"] == ["2025-12-31T23:59:59.999Z"]
+
+
+@pytest.fixture
+def incidents(map_data):
+    """Police.uk crimes: three at one map point in Soho, one in Ealing, one a year before."""
+    from datetime import date
+
+    from ebikeops.incidents.models import Incident
+
+    rows = [
+        ("a", date(2025, 11, 1), places.LEICESTER_SQUARE, "Theft from the person"),
+        ("b", date(2025, 11, 1), places.LEICESTER_SQUARE, "Theft from the person"),
+        ("c", date(2025, 12, 1), places.LEICESTER_SQUARE, "Robbery"),
+        ("d", date(2025, 12, 1), places.UXBRIDGE_ROAD_EALING, "Bicycle theft"),
+        ("e", date(2024, 11, 1), places.UXBRIDGE_ROAD_EALING, "Burglary"),
+    ]
+    for key, month, point, crime_type in rows:
+        Incident.objects.create(
+            key=key, month=month, point=point, crime_type=crime_type,
+            reported_by="Metropolitan Police Service", falls_within="Metropolitan Police Service",
+        )  # fmt: skip
+
+
+def test_the_police_uk_layer_is_off_at_first_and_one_click_away(incidents, commander_user, live_server, page):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    log_in(page, live_server.url, "chief", PASSWORD, path="/map/" + WINDOW)
+    wait_until_loaded(page, after=0)
+    assert not page.is_checked('.layer-toggle[data-layer="incidents"] input')
+    assert not [url for url in requested if "/incidents/" in url], "not requested while off"
+    assert "data.police.uk" not in page.inner_text(".leaflet-control-attribution")
+
+    before = generation(page)
+    page.check('.layer-toggle[data-layer="incidents"] input')
+    wait_until_loaded(page, after=before)
+    # Four crimes in the window at two police.uk map points (the one a year before is left out).
+    assert layer_count(page, "incidents") == 4
+    assert held(page, "feature-incident") == 2
+    assert "Contains public sector information from data.police.uk, OGL" in page.inner_text(
+        ".leaflet-control-attribution"
+    )
+    legend = page.inner_text("#legend")
+    assert "Police.uk crimes (public context)" in legend and "data.police.uk, OGL" in legend
+    page.locator(".feature-incident").first.dispatch_event("click")
+    page.wait_for_selector('#details-body[data-kind="incident"]')
+    assert "police.uk crimes" in page.inner_text("#details-body h3")
+
+    page.uncheck('.layer-toggle[data-layer="incidents"] input')
+    assert "data.police.uk" not in page.inner_text(".leaflet-control-attribution")

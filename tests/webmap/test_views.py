@@ -9,6 +9,7 @@ from django.contrib.staticfiles import finders
 from django.core import checks
 from django.urls import resolve, reverse
 
+from ebikeops.webmap import checks as webmap_checks
 from ebikeops.webmap.checks import LEAFLET_FILES
 from tests.factories import UserFactory
 
@@ -75,7 +76,7 @@ def test_it_loads_nothing_from_another_host(client):
     client.force_login(UserFactory(username="co", role="commander"))
     html = client.get("/map/").content.decode()
     sources = re.findall(r'<(?:script|link|img)\b[^>]*\b(?:src|href)="([^"]+)"', html)
-    assert any(src.endswith("webmap/vendor/leaflet/leaflet.js") for src in sources), sources
+    assert any(src.endswith("webmap/vendor/leaflet/map-vendor.js") for src in sources), sources
     external = [src for src in sources if not (src.startswith("/static/") or src.startswith("data:"))]
     assert external == [], "the map must work on a closed network: serve every asset from /static/"
 
@@ -100,9 +101,10 @@ def test_it_passes_no_tile_url_unless_one_is_configured(client, settings):
 def test_it_has_leaflet_from_npm_in_its_static_files():
     for name in LEAFLET_FILES:
         assert finders.find(name), f"{name} is missing: run `make web-deps` (scripts/build_web.sh)"
-    with open(finders.find("webmap/vendor/leaflet/leaflet.js"), encoding="utf-8") as handle:
-        head = handle.read(200)
-    assert re.search(r"Leaflet 1\.9\.\d", head), head
+    with open(finders.find("webmap/vendor/leaflet/map-vendor.js"), encoding="utf-8") as handle:
+        script = handle.read()
+    assert re.search(r"Leaflet 1\.9\.\d", script[:200]), script[:200]
+    assert "MarkerClusterGroup" in script, "Leaflet.markercluster is bundled after Leaflet"
     messages = [m for m in checks.run_checks() if m.id == "webmap.W001"]
     assert messages == []
 
@@ -133,7 +135,7 @@ def test_it_has_no_inline_script_and_loads_its_script_as_a_module(client):
     page = client.get("/map/").content.decode()
     scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page, flags=re.S)
     assert all(body.strip() == "" for _, body in scripts), "no inline script (the CSP forbids it)"
-    assert any('type="module"' in attrs and "webmap/main.js" in attrs for attrs, _ in scripts)
+    assert any('type="module"' in attrs and "webmap/build/map.js" in attrs for attrs, _ in scripts)
     assert "style=" not in page, "no style attributes (style-src 'self')"
 
 
@@ -165,14 +167,14 @@ def test_the_csp_names_the_tile_server_when_one_is_set():
     assert _tile_origin("") is None
 
 
-def test_it_preloads_every_module_of_the_page(client):
-    from pathlib import Path
-
-    from ebikeops.webmap.views import MODULES
-
-    folder = Path(finders.find("webmap/main.js")).parent / "modules"
-    assert sorted(MODULES) == sorted(p.stem for p in folder.glob("*.js")), "views.MODULES lists modules/*.js"
+def test_it_loads_its_modules_as_one_script_built_from_every_one_of_them(client):
     client.force_login(UserFactory(username="co", role="commander"))
     page = client.get("/map/").content.decode()
-    preloaded = re.findall(r'<link rel="modulepreload" href="/static/webmap/modules/(\w+)\.js">', page)
-    assert sorted(preloaded) == sorted(MODULES)
+    scripts = re.findall(r'<script\b[^>]*\bsrc="([^"]+)"', page)
+    assert scripts == ["/static/webmap/vendor/leaflet/map-vendor.js", "/static/webmap/build/map.js"]
+    assert "modulepreload" not in page
+    assert not webmap_checks.map_script_is_stale(), "run bash scripts/build_map_js.sh"
+    with open(finders.find("webmap/build/map.js"), encoding="utf-8") as handle:
+        script = handle.read()
+    # Strings of main.js, layers.js and incidents.js: the modules are in it.
+    assert "ebikeMap" in script and "markerClusterGroup" in script and "data.police.uk, OGL" in script

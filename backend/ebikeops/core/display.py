@@ -7,11 +7,15 @@ that `core` imports no higher app); the words that are not model choices (Gi* co
 trend in plain words, weekdays, three-hour bands) are written out below.
 
 `display_names()` returns the whole table as plain data (it is what
-`GET /api/v1/display-names/` serves); `display(group, code)` looks one code up.
+`GET /api/v1/display-names/` serves); `display(group, code)` looks one code up;
+`display_for(resource, row)` builds the `display` object of one API representation (the one
+place that does: the serializers, and any fast path that renders plain dicts, call it).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from functools import cache
 
 from django.apps import apps
@@ -25,9 +29,14 @@ MODEL_CHOICES: tuple[tuple[str, str, str], ...] = (
     ("power", "operations.Seizure", "power"),
     ("disposition", "operations.Seizure", "disposition"),
     ("offence_category", "operations.Arrest", "offence_category"),
+    ("disposal", "operations.Arrest", "disposal"),
+    ("custody_step", "operations.CustodyEvent", "step"),
     ("trend_category", "hotspots.Hotspot", "trend_category"),
     ("run_status", "hotspots.HotspotRun", "status"),
     ("suggestion_kind", "planning.Suggestion", "kind"),
+    ("run_kind", "planning.SuggestionRun", "kind"),
+    ("import_kind", "imports.ImportJob", "kind"),
+    ("import_status", "imports.ImportJob", "status"),
 )
 # Source is declared on the abstract TrackedModel: read it from a concrete model.
 SOURCE_FIELD = ("operations.Seizure", "source")
@@ -164,6 +173,13 @@ def display_names() -> dict[str, dict[str, str]]:
     return table
 
 
+@cache
+def display_names_json() -> str:
+    """The table as JSON text, for SQL that words codes itself (reporting's layers and
+    exports pass it as a jsonb parameter)."""
+    return json.dumps(display_names(), ensure_ascii=False)
+
+
 def display(group: str, code: object) -> str:
     """The words for `code` in `group`; the code itself only if the table has no entry (a
     test asserts every choice has one)."""
@@ -179,3 +195,62 @@ def trend_key(category: str | None) -> str:
     if "cold" in category:
         return "cold"
     return category.removesuffix("_hot_spot")
+
+
+# The `display` object of each resource: {property carrying a code: group of the table that
+# words it}, in the order the object lists them. Incidents have none: police.uk publishes
+# crime types and outcomes in words already.
+DISPLAY_FIELDS: dict[str, dict[str, str]] = {
+    "operation": {"status": "operation_status", "source": "source"},
+    "seizure": {
+        "vehicle_type": "vehicle_type",
+        "reason": "reason",
+        "power": "power",
+        "disposition": "disposition",
+        "source": "source",
+    },
+    "arrest": {
+        "offence_category": "offence_category",
+        "warrant_offence_category": "offence_category",
+        "disposal": "disposal",
+        "source": "source",
+    },
+    "hotspot": {"trend_category": "trend_category", "gi_bin": "gi_bin", "busiest_hour_band": "hour_band"},
+    "gistar_cell": {"category": "trend_category", "gi_bin": "gi_bin"},
+    "suggestion": {"kind": "suggestion_kind"},
+    "held_back": {"kind": "suggestion_kind"},
+    "suggestion_run": {"kind": "run_kind"},
+    "custody_step": {"step": "custody_step"},
+    "custody_timeline": {"disposition": "disposition"},
+    "import_job": {"kind": "import_kind", "status": "import_status"},
+}
+
+
+def display_for(resource: str, row: Mapping[str, object]) -> dict[str, str | None]:
+    """The `display` object of one representation of `resource` (a key of DISPLAY_FIELDS):
+    {property: words} for each coded property, from the plain values in `row` (codes as the
+    API sends them; a missing, null or empty code gives null). Pure: no query, no model."""
+    table = display_names()
+    words: dict[str, str | None] = {}
+    for name, group in DISPLAY_FIELDS[resource].items():
+        code = row.get(name)
+        if code is None or code == "":
+            words[name] = None
+        else:
+            words[name] = table[group].get(str(code), str(code))
+    return words
+
+
+def display_of(resource: str, instance: object) -> dict[str, str | None]:
+    """`display_for` over a model instance's (or any object's) attributes."""
+    return display_for(resource, {name: getattr(instance, name, None) for name in DISPLAY_FIELDS[resource]})
+
+
+def display_schema(resource: str) -> dict:
+    """The OpenAPI schema of `resource`'s `display` object."""
+    return {
+        "type": "object",
+        "description": "the coded properties in words (GET /api/v1/display-names/); null where the code is",
+        "properties": {name: {"type": "string", "nullable": True} for name in DISPLAY_FIELDS[resource]},
+        "required": list(DISPLAY_FIELDS[resource]),
+    }

@@ -77,6 +77,9 @@ class Suggestion(models.Model):
     cooldown = models.JSONField()
     score = models.FloatField()
     rationale = models.TextField()
+    team = models.CharField(
+        max_length=100, blank=True, default="", help_text="the team a shift plan gave it (rank order); blank otherwise"
+    )
 
     class Meta:
         ordering = ["run", "rank"]

@@ -19,7 +19,7 @@ from ebikeops.core.models import Source
 from ebikeops.operations.models import Disposition, Operation, Seizure, SeizurePower, SeizureReason, VehicleType
 
 from . import sql
-from .models import Suggestion
+from .models import RunKind, Suggestion, SuggestionRun
 from .params import Area, SuggestionParams
 from .signals import Signal
 
@@ -428,3 +428,19 @@ def follow_report(*, since: datetime, until: datetime, borough=None) -> dict[str
             for entry in sorted(per.values(), key=lambda e: (-e["totals"][1], e["suggestion"]))
         ],
     }
+
+
+def sent_plan(*, start: datetime, end: datetime) -> SuggestionRun | None:
+    """The shift plan a commander sent (stored: POST /plans/) for a shift that overlaps
+    [start, end): the newest one, with its suggestions, best first, as `run.ranked` (two
+    queries). None when no plan was sent for it."""
+    run = (
+        SuggestionRun.objects.filter(kind=RunKind.PLAN, valid_from__lt=end, valid_until__gt=start)
+        .order_by("-created_at", "id")
+        .first()
+    )
+    if run is None:
+        return None
+    run.ranked = list(run.suggestions.select_related("corridor").order_by("rank"))
+    run.kept = True
+    return run

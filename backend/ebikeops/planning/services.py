@@ -5,7 +5,7 @@ Points are SRID 4326; times are aware datetimes; distances are metres. Services 
 django.core.exceptions.ValidationError keyed by field, with messages from `errors`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -113,6 +113,7 @@ def _suggest(
     params: SuggestionParams,
     now: datetime,
     keep: bool,
+    team_names: Sequence[str] = (),
 ) -> SuggestionRun:
     """Make suggestions; with `keep`, store them with their parameters, data window and code
     version (so operations can follow them). Without it nothing is written: the run and its
@@ -140,6 +141,9 @@ def _suggest(
     else:
         run.created_at = now
     ranked = [_suggestion(c, run=run, rank=rank, params=params) for rank, c in enumerate(outcome.candidates, 1)]
+    # A plan for named teams gives them the deployments in rank order (the best to the first named).
+    for suggestion, team in zip(ranked, team_names, strict=False):
+        suggestion.team = team
     if keep:
         Suggestion.objects.bulk_create(ranked)
     run.ranked = ranked
@@ -213,14 +217,17 @@ def shift_plan(
     area: Area,
     start: datetime,
     end: datetime,
-    teams: int,
+    teams: int | Sequence[str],
     params: SuggestionParams | None = None,
     now: datetime | None = None,
     keep: bool = False,
 ) -> SuggestionRun:
-    """The commander's view: the `teams` best deployments in `area` for [start, end), no two
-    within `spacing_m` of each other (rank = team); stored only with `keep`. Raises
-    ValidationError (start, end)."""
+    """The commander's view: the best deployment for each team in `area` for [start, end), no
+    two within `spacing_m` of each other; stored only with `keep`. `teams` is a number of teams
+    or their names: named teams get the deployments in rank order (the first named, the best;
+    `Suggestion.team`), and fewer deployments than teams leave the last named without one.
+    Raises ValidationError (start, end)."""
+    team_names = [] if isinstance(teams, int) else list(teams)
     now = now or timezone.now()
     check_window(start=start, end=end, now=now)
     return _suggest(
@@ -229,10 +236,11 @@ def shift_plan(
         area=area,
         valid_from=start,
         valid_until=end,
-        limit=teams,
+        limit=len(team_names) if team_names else teams,
         params=params or SuggestionParams(),
         now=now,
         keep=keep,
+        team_names=team_names,
     )
 
 

@@ -23,6 +23,7 @@ from django.db.models.expressions import Combinable
 from django_filters.utils import translate_validation
 from rest_framework.exceptions import ValidationError
 
+from ebikeops.core.display import display_names_json
 from ebikeops.core.filters import filter_bbox
 from ebikeops.core.pseudonyms import Pseudonym
 from ebikeops.hotspots import selectors as hotspot_selectors
@@ -149,7 +150,7 @@ def layer_geojson(kind: RecordKind, params: Mapping[str, Any], *, sensitive: boo
     records_sql, records_params = _feature_rows(kind, params, sensitive=sensitive)
     query = sql.LAYER[(kind.plural, sensitive)].replace("{records}", records_sql)
     with connection.cursor() as cursor:
-        _read(cursor, query, (settings.TIME_ZONE, limit, *records_params))
+        _read(cursor, query, (settings.TIME_ZONE, limit, display_names_json(), *records_params))
         return bytes(cursor.fetchone()[0])
 
 
@@ -202,7 +203,7 @@ def export_geojson_features(
     newest first. Lazy: runs when first iterated, one query (COPY ... TO STDOUT)."""
     records_sql, records_params = _feature_rows(kind, params, sensitive=sensitive)
     query = sql.EXPORT_GEOJSON[(kind.plural, sensitive)].replace("{records}", records_sql)
-    return _stream(query, (settings.TIME_ZONE, *records_params), chunk_size)
+    return _stream(query, (settings.TIME_ZONE, display_names_json(), *records_params), chunk_size)
 
 
 def export_csv_header(kind: RecordKind, *, sensitive: bool) -> list[str]:
@@ -428,7 +429,7 @@ def hotspot_layer_geojson(
     records_sql, records_params = _hotspot_rows(hotspots, params)
     query = sql.HOTSPOT_LAYER.replace("{records}", records_sql)
     with connection.cursor() as cursor:
-        _read(cursor, query, (settings.TIME_ZONE, limit, list(weekdays), *records_params))
+        _read(cursor, query, (settings.TIME_ZONE, limit, display_names_json(), list(weekdays), *records_params))
         return bytes(cursor.fetchone()[0])
 
 

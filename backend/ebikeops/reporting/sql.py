@@ -26,6 +26,7 @@ features, tiles and exports, and `r_<dimension>` for summaries.
 import re
 from collections.abc import Sequence
 
+from ebikeops.core.display import DISPLAY_FIELDS
 from ebikeops.operations.models import Disposition, OffenceCategory, SeizureReason, VehicleType
 
 # Run first, in the same transaction (set_config(..., true) is SET LOCAL). JIT is off because,
@@ -139,6 +140,9 @@ PROPERTIES = {
     "arrests": (ARREST_PROPERTIES, ARREST_SENSITIVE_PROPERTIES),
 }
 
+# The resource of each kind's `display` object (ebikeops.core.display.DISPLAY_FIELDS).
+DISPLAY_RESOURCE = {"seizures": "seizure", "operations": "operation", "arrests": "arrest"}
+
 # Layers and exports list records as the list endpoints do: newest first, then by id.
 ORDER = "r.c_at DESC, r.c_id"
 
@@ -154,11 +158,26 @@ def _json_value(name: str, kind: str) -> str:
     return column
 
 
-def feature_json(properties: Sequence[tuple[str, str]], *, with_id: bool = True) -> str:
+def display_json(resource: str) -> str:
+    """SQL for `resource`'s `display` object, as ebikeops.core.display.display_for builds it:
+    each coded property's words from the table passed as `p.names` (jsonb, {group: {code:
+    words}}), the code itself if the table has none, null for a null or empty code."""
+    pairs = []
+    for name, group in DISPLAY_FIELDS[resource].items():
+        code = f"r.c_{_identifier(name)}::text"
+        words = f"NULLIF(COALESCE(p.names -> '{_identifier(group)}' ->> {code}, {code}), '')"
+        pairs.append(f"'{_identifier(name)}', {words}")
+    return f"json_build_object({', '.join(pairs)})"
+
+
+def feature_json(properties: Sequence[tuple[str, str]], *, with_id: bool = True, display: str | None = None) -> str:
     """SQL for one GeoJSON Feature per row, shaped as djangorestframework-gis shapes it:
     id (unless the serializer has none), type, geometry (15 decimals: within 1e-15 degrees
-    of the stored doubles), properties in serializer order."""
+    of the stored doubles), properties in serializer order, then `display` (the words of
+    resource `display`'s codes) if given."""
     pairs = ", ".join(f"'{_identifier(name)}', {_json_value(name, kind)}" for name, kind in properties)
+    if display is not None:
+        pairs += f", 'display', {display_json(display)}"
     return (
         "json_build_object("
         + ("'id', r.c_id, " if with_id else "")
@@ -187,12 +206,12 @@ def csv_columns(properties: Sequence[tuple[str, str]]) -> tuple[list[str], str]:
 
 
 # --- Map layers: one FeatureCollection built in the database -----------------------------------
-# Params: tz, limit (and `extra`'s); then the records'. At most `limit` features in `order`
+# Params: tz, limit, the display names as JSON (and `extra`'s); then the records'. At most `limit` features in `order`
 # (the list endpoint's: newest first); one row more is read only to say whether the layer was
 # truncated. The rows come off the records' index in order and stop at the limit (row_number
 # over the same order does not break the pipeline).
 _LAYER = """
-WITH p AS NOT MATERIALIZED (SELECT %s::text AS tz, %s::integer AS lim{extra}),
+WITH p AS NOT MATERIALIZED (SELECT %s::text AS tz, %s::integer AS lim, %s::jsonb AS names{extra}),
 page AS (
     SELECT row_number() OVER (ORDER BY {order}) AS n, {feature} AS feature
     FROM ({{records}}) r CROSS JOIN p
@@ -211,9 +230,10 @@ SELECT convert_to(json_build_object(
 """
 
 # --- Exports: one row per record, streamed with COPY --------------------------------------------
-# Params: tz; then the records'.
+# Params: tz (GeoJSON: and the display names as JSON); then the records'. CSV keeps the codes
+# (columns for programs and spreadsheets; the words are in GET /api/v1/display-names/).
 _EXPORT_GEOJSON = """
-WITH p AS NOT MATERIALIZED (SELECT %s::text AS tz)
+WITH p AS NOT MATERIALIZED (SELECT %s::text AS tz, %s::jsonb AS names)
 SELECT {feature}::text
 FROM ({{records}}) r CROSS JOIN p
 ORDER BY {order}
@@ -231,12 +251,12 @@ ORDER BY {order}
 COPY_OUT = "COPY ({query}) TO STDOUT"
 
 
-def _layer(properties) -> str:
-    return _LAYER.format(order=ORDER, feature=feature_json(properties), extra="")
+def _layer(properties, resource: str) -> str:
+    return _LAYER.format(order=ORDER, feature=feature_json(properties, display=resource), extra="")
 
 
-def _export_geojson(properties) -> str:
-    return _EXPORT_GEOJSON.format(order=ORDER, feature=feature_json(properties))
+def _export_geojson(properties, resource: str) -> str:
+    return _EXPORT_GEOJSON.format(order=ORDER, feature=feature_json(properties, display=resource))
 
 
 def _export_csv(properties) -> tuple[list[str], str]:
@@ -246,12 +266,12 @@ def _export_csv(properties) -> tuple[list[str], str]:
 
 # (kind, sensitive) -> SQL. "sensitive" adds the fields only officers and commanders see.
 LAYER = {
-    (kind, sensitive): _layer(public + (extra if sensitive else ()))
+    (kind, sensitive): _layer(public + (extra if sensitive else ()), DISPLAY_RESOURCE[kind])
     for kind, (public, extra) in PROPERTIES.items()
     for sensitive in (False, True)
 }
 EXPORT_GEOJSON = {
-    (kind, sensitive): _export_geojson(public + (extra if sensitive else ()))
+    (kind, sensitive): _export_geojson(public + (extra if sensitive else ()), DISPLAY_RESOURCE[kind])
     for kind, (public, extra) in PROPERTIES.items()
     for sensitive in (False, True)
 }
@@ -468,9 +488,11 @@ HOTSPOT_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("centroid", GEOMETRY),
     ("run", PLAIN),
 )
-# Params: tz, limit, weekday names (Monday first); then the hotspots'. Largest first (rank).
+# Params: tz, limit, display names, weekday names (Monday first); then the hotspots'. Largest first (rank).
 HOTSPOT_LAYER = _LAYER.format(
-    order="r.c_rank", feature=feature_json(HOTSPOT_PROPERTIES, with_id=False), extra=", %s::text[] AS weekdays"
+    order="r.c_rank",
+    feature=feature_json(HOTSPOT_PROPERTIES, with_id=False, display="hotspot"),
+    extra=", %s::text[] AS weekdays",
 )
 
 # Params: z, x, y, extent, buffer; then the hotspots'. Their outlines, clipped to the tile (plus

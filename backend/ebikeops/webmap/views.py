@@ -30,22 +30,22 @@ API_ENDPOINTS = {
     "summaries": "/api/v1/summaries/",
     "suggestions": "/api/v1/suggestions/",
     "plans": "/api/v1/plans/",
+    "sentPlan": "/api/v1/plans/sent/",
     "bundle": "/api/v1/suggestions/bundle/",
+    "incidentLayer": "/api/v1/incidents/layer/",
 }
 
-# The page's ES modules (static/webmap/modules/), preloaded in parallel with <link
-# rel=modulepreload> rather than discovered one import at a time (no bundler); a test checks
-# this list against the files.
-MODULES = (
-    "api", "basemap", "boroughs", "briefing", "charts", "config", "details", "dom", "filters", "format",
-    "highlight", "hotspots", "layers", "legend", "names", "operations", "seizures", "sheet", "state", "status",
-)  # fmt: skip
+# The page's script: its ES modules (static/webmap/main.js and modules/) joined by esbuild
+# (scripts/build_map_js.sh) into one file, one request rather than one per module.
+MAP_SCRIPT = "webmap/build/map.js"
 
 # Layer toggles in drawing order, bottom to top: (id, label, on at start). What a commander
-# needs first is on; operations (hundreds of rings) and Gi* squares are one click away.
+# needs first is on; operations (hundreds of rings), Gi* squares and police.uk crimes (public
+# context) are one click away, and are not requested until switched on.
 LAYERS = (
     ("boroughs", "Borough boundaries", True),
     ("gistar", "Gi* hot and cold cells", False),
+    ("incidents", "Police.uk crimes (public context)", False),
     ("seizures", "Seizures", True),
     ("operations", "Past operations and their stop points", False),
     ("hotspots", "Hotspots", True),
@@ -112,6 +112,6 @@ class MapView(LoginRequiredMixin, TemplateView):
             "shift": {"starts": list(settings.MAP_SHIFT_STARTS), "hours": settings.MAP_SHIFT_HOURS},
         }
         context["map_config"] = config
-        context["modules"] = [f"webmap/modules/{name}.js" for name in MODULES]
+        context["map_script"] = MAP_SCRIPT
         context["map_config_json"] = json.dumps(config)
         return context

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from ebikeops.core.display import display_of, display_schema
 from ebikeops.core.fields import FiniteFloatField
 from ebikeops.core.geofields import POINT_SCHEMA, AwareDateTimeField
 from ebikeops.core.models import Source
@@ -149,6 +150,7 @@ class HotspotFeature(GeoFeatureModelSerializer):
     centroid = serializers.SerializerMethodField()
     busiest_weekday = serializers.SerializerMethodField()
     run = serializers.UUIDField(source="run_id")
+    display = serializers.SerializerMethodField()
 
     class Meta:
         model = Hotspot
@@ -157,7 +159,7 @@ class HotspotFeature(GeoFeatureModelSerializer):
         fields = (
             "key", "rank", "seizure_count", "arrest_count", "share", "area_m2", "density_per_km2",
             "first_seizure_at", "last_seizure_at", "busiest_weekday", "busiest_hour_band", "vehicle_mix",
-            "gi_bin", "trend_category", "centroid", "run",
+            "gi_bin", "trend_category", "centroid", "run", "display",
         )  # fmt: skip
 
     @extend_schema_field(POINT_SCHEMA)
@@ -168,15 +170,25 @@ class HotspotFeature(GeoFeatureModelSerializer):
     def get_busiest_weekday(self, hotspot: Hotspot) -> str:
         return WEEKDAYS[hotspot.busiest_weekday - 1]
 
+    @extend_schema_field(display_schema("hotspot"))
+    def get_display(self, hotspot: Hotspot) -> dict:
+        return display_of("hotspot", hotspot)
+
 
 class CellFeature(GeoFeatureModelSerializer):
     """One Gi* grid cell: its square (Polygon) and its statistics and trend category."""
+
+    display = serializers.SerializerMethodField()
 
     class Meta:
         model = GiStarCell
         geo_field = "geom"
         id_field = False
-        fields = ("ix", "iy", "count", "z", "p", "p_fdr", "gi_bin", "category", "trend_z", "trend_p")
+        fields = ("ix", "iy", "count", "z", "p", "p_fdr", "gi_bin", "category", "trend_z", "trend_p", "display")
+
+    @extend_schema_field(display_schema("gistar_cell"))
+    def get_display(self, cell: GiStarCell) -> dict:
+        return display_of("gistar_cell", cell)
 
 
 class HotspotCollection(serializers.Serializer):

@@ -1,4 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from ebikeops.core.display import display_of, display_schema
 
 from ..models import ImportJob, ImportKind
 
@@ -26,13 +29,19 @@ class ImportJobOutput(serializers.ModelSerializer):
     progress = ImportProgress(allow_null=True, help_text="while the job runs")
     rejects_url = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
+    display = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportJob
         fields = (
             "id", "kind", "source_system", "status", "dry_run", "original_name", "size_bytes", "progress",
             "summary", "rejects_url", "error", "created_by", "created_at", "started_at", "finished_at",
+            "display",
         )  # fmt: skip
+
+    @extend_schema_field(display_schema("import_job"))
+    def get_display(self, job: ImportJob) -> dict:
+        return display_of("import_job", job)
 
     def get_rejects_url(self, job) -> str | None:
         if not job.rejects:

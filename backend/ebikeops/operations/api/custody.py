@@ -1,12 +1,13 @@
 """A seized vehicle's chain of custody over HTTP: GET the timeline, POST the next step."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ebikeops.audit.context import audit_note
+from ebikeops.core.display import display_for, display_schema
 from ebikeops.core.geofields import AwareDateTimeField
 from ebikeops.core.permissions import sees_sensitive_fields
 from ebikeops.core.pseudonyms import pseudonym
@@ -30,12 +31,22 @@ class CustodyStepOutput(serializers.Serializer):
     happened_at = serializers.DateTimeField()
     recorded_at = serializers.DateTimeField()
     recorded_by = serializers.CharField(allow_null=True, help_text="a username; for analysts a stable pseudonym")
+    display = serializers.SerializerMethodField()
+
+    @extend_schema_field(display_schema("custody_step"))
+    def get_display(self, step: dict) -> dict:
+        return display_for("custody_step", step)
 
 
 class CustodyTimeline(serializers.Serializer):
     seizure = serializers.UUIDField()
     disposition = serializers.CharField(help_text="the current disposition: the last step's")
     steps = CustodyStepOutput(many=True)
+    display = serializers.SerializerMethodField()
+
+    @extend_schema_field(display_schema("custody_timeline"))
+    def get_display(self, timeline: dict) -> dict:
+        return display_for("custody_timeline", timeline)
 
 
 def _timeline(seizure: Seizure, user) -> dict:

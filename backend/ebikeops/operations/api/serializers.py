@@ -13,6 +13,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from ebikeops.core.display import display_of, display_schema
 from ebikeops.core.geofields import AwareDateTimeField, GeoJSONMultiPointField, GeoJSONPointField
 from ebikeops.core.geojson import unwrap_feature
 from ebikeops.core.models import Source, User
@@ -217,6 +218,8 @@ ARREST_FIELDS = (
     "updated_at",
 )
 SENSITIVE_SEIZURE_FIELDS = ("frame_number", "notes")
+# The coded properties in words (ebikeops.core.display), always the last property.
+DISPLAY = "display"
 
 
 @extend_schema_field({"type": "string", "nullable": True})
@@ -243,43 +246,58 @@ class OperationFeature(GeoFeatureModelSerializer):
     e_motorcycle_count = serializers.IntegerField(read_only=True)
     other_count = serializers.IntegerField(read_only=True)
     arrest_count = serializers.IntegerField(read_only=True)
+    display = serializers.SerializerMethodField()
 
     class Meta:
         model = Operation
         geo_field = "location"
-        fields = OPERATION_FIELDS
+        fields = (*OPERATION_FIELDS, DISPLAY)
+
+    @extend_schema_field(display_schema("operation"))
+    def get_display(self, operation: Operation) -> dict:
+        return display_of("operation", operation)
 
 
 class OperationFeatureWithNotes(OperationFeature):
     lead_officer = serializers.CharField(source="lead_officer.username", default=None, allow_null=True, read_only=True)
 
     class Meta(OperationFeature.Meta):
-        fields = (*OPERATION_FIELDS, "notes")
+        fields = (*OPERATION_FIELDS, "notes", DISPLAY)
 
 
 class SeizureFeature(GeoFeatureModelSerializer):
     """A seizure as a GeoJSON Feature, without frame number or notes (analysts' view)."""
 
     borough = serializers.CharField(source="borough.name", default=None, allow_null=True, read_only=True)
+    display = serializers.SerializerMethodField()
 
     class Meta:
         model = Seizure
         geo_field = "point"
-        fields = SEIZURE_FIELDS
+        fields = (*SEIZURE_FIELDS, DISPLAY)
+
+    @extend_schema_field(display_schema("seizure"))
+    def get_display(self, seizure: Seizure) -> dict:
+        return display_of("seizure", seizure)
 
 
 class SeizureFeatureSensitive(SeizureFeature):
     class Meta(SeizureFeature.Meta):
-        fields = (*SEIZURE_FIELDS, *SENSITIVE_SEIZURE_FIELDS)
+        fields = (*SEIZURE_FIELDS, *SENSITIVE_SEIZURE_FIELDS, DISPLAY)
 
 
 class ArrestFeature(GeoFeatureModelSerializer):
     borough = serializers.CharField(source="borough.name", default=None, allow_null=True, read_only=True)
+    display = serializers.SerializerMethodField()
 
     class Meta:
         model = Arrest
         geo_field = "point"
-        fields = ARREST_FIELDS
+        fields = (*ARREST_FIELDS, DISPLAY)
+
+    @extend_schema_field(display_schema("arrest"))
+    def get_display(self, arrest: Arrest) -> dict:
+        return display_of("arrest", arrest)
 
 
 class PhotoUploadInput(serializers.Serializer):

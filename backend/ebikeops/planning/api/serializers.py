@@ -1,11 +1,15 @@
 """Input (query parameters, shape only) and output (GeoJSON) of the planning endpoints."""
 
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from ebikeops.core.display import display_for, display_of, display_schema
 from ebikeops.core.fields import FiniteFloatField
 from ebikeops.core.filters import check_in_grid_area, parse_bbox
 from ebikeops.core.geofields import AwareDateTimeField
@@ -136,16 +140,102 @@ class AreaInput(TuningInput):
             raise serializers.ValidationError(exc.detail["bbox"]) from None
 
 
+TEAM_NAME_MAX = 100
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": MAX_TEAMS},
+            {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1, "maxLength": TEAM_NAME_MAX},
+                "minItems": 1,
+                "maxItems": MAX_TEAMS,
+            },
+        ]
+    }
+)
+class TeamsField(serializers.Field):
+    """How many teams, or their names: `teams=3`, or `teams=Ealing Town Centre Team&teams=Acton
+    Team` (repeated, or separated by commas; a JSON list in a body). One value of digits only
+    is a number. Returns an int or a list of distinct names, in the order given."""
+
+    default_error_messages = {
+        "empty": "Give a number of teams or their names.",
+        "range": f"Give from 1 to {MAX_TEAMS} teams.",
+        "long": f"A team's name is at most {TEAM_NAME_MAX} characters.",
+        "twice": "Name each team once.",
+        "nul": "Null characters are not allowed.",
+    }
+
+    def get_value(self, dictionary):
+        if isinstance(dictionary, QueryDict):
+            values = dictionary.getlist(self.field_name)
+            return values if values else serializers.empty
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data) -> int | list[str]:
+        items = data if isinstance(data, list) else [data]
+        if len(items) == 1 and isinstance(items[0], int) and not isinstance(items[0], bool):
+            return self._count(items[0])
+        names = self._split(items)
+        if len(names) == 1 and names[0].isdigit():
+            return self._count(int(names[0]))
+        return self._checked(names)
+
+    def _split(self, items: list) -> list[str]:
+        names: list[str] = []
+        for item in items:
+            if not isinstance(item, str | int) or isinstance(item, bool):
+                self.fail("empty")
+            names.extend(part.strip() for part in str(item).split(",") if part.strip())
+        if not names:
+            self.fail("empty")
+        return names
+
+    def _checked(self, names: list[str]) -> list[str]:
+        if len(names) > MAX_TEAMS:
+            self.fail("range")
+        for name in names:
+            if len(name) > TEAM_NAME_MAX:
+                self.fail("long")
+            try:
+                ProhibitNullCharactersValidator()(name)
+            except DjangoValidationError:
+                self.fail("nul")
+        if len({name.casefold() for name in names}) != len(names):
+            self.fail("twice")
+        return names
+
+    def _count(self, count: int) -> int:
+        if not 1 <= count <= MAX_TEAMS:
+            self.fail("range")
+        return count
+
+    def to_representation(self, value):
+        return value
+
+
 class PlanInput(AreaInput):
     start = PlanningDateTimeField(help_text="shift start (ISO 8601 with offset)")
     end = PlanningDateTimeField(help_text=f"shift end (at most {MAX_SHIFT_HOURS} h after start)")
-    teams = serializers.IntegerField(
+    teams = TeamsField(
         required=False,
         default=1,
-        min_value=1,
-        max_value=MAX_TEAMS,
-        help_text="number of teams: that many non-overlapping deployments",
+        help_text="how many teams (that many non-overlapping deployments), or their names: named teams "
+        "get the deployments in rank order, each deployment's `team`",
     )
+
+
+class SentPlanInput(serializers.Serializer):
+    start = PlanningDateTimeField(help_text="shift start (ISO 8601 with offset)")
+    end = PlanningDateTimeField(help_text="shift end")
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["The shift must end after it starts."]})
+        return attrs
 
 
 class BundleInput(AreaInput):
@@ -267,6 +357,10 @@ class SuggestionFeature(GeoFeatureModelSerializer):
     counts = CountsField()
     cooldown = CooldownField()
     run = serializers.UUIDField(source="run_id", allow_null=True, help_text="null unless the run was kept (POST)")
+    team = serializers.CharField(
+        allow_null=True, help_text="the team a shift plan for named teams gave it (rank order); null otherwise"
+    )
+    display = serializers.SerializerMethodField()
 
     class Meta:
         model = Suggestion
@@ -296,10 +390,17 @@ class SuggestionFeature(GeoFeatureModelSerializer):
             "time_fit",
             "cooldown",
             "run",
+            "team",
+            "display",
         )
+
+    @extend_schema_field(display_schema("suggestion"))
+    def get_display(self, suggestion: Suggestion) -> dict:
+        return display_of("suggestion", suggestion)
 
     def to_representation(self, instance: Suggestion) -> dict:
         feature = super().to_representation(instance)
+        feature["properties"]["team"] = instance.team or None
         if instance._state.adding:
             # Not stored (a GET): no id to link an operation to, and no run to point at.
             feature.pop("id", None)
@@ -313,6 +414,7 @@ class RunSerializer(serializers.ModelSerializer):
 
     id = serializers.UUIDField(allow_null=True, read_only=True)
     kept = serializers.SerializerMethodField()
+    display = serializers.SerializerMethodField()
 
     class Meta:
         model = SuggestionRun
@@ -328,10 +430,15 @@ class RunSerializer(serializers.ModelSerializer):
             "parameters",
             "code_version",
             "area",
+            "display",
         )
 
     def get_kept(self, run: SuggestionRun) -> bool:
         return not run._state.adding
+
+    @extend_schema_field(display_schema("suggestion_run"))
+    def get_display(self, run: SuggestionRun) -> dict:
+        return display_of("suggestion_run", run)
 
     def to_representation(self, run: SuggestionRun) -> dict:
         data = super().to_representation(run)
@@ -346,7 +453,12 @@ class HeldBackSerializer(serializers.Serializer):
     corridor = serializers.CharField(allow_null=True)
     stop_points = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
     score = serializers.FloatField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(help_text="in words, why it was held back")
+    display = serializers.SerializerMethodField()
+
+    @extend_schema_field(display_schema("held_back"))
+    def get_display(self, held: dict) -> dict:
+        return display_for("held_back", held)
 
 
 class SuggestionCollection(serializers.Serializer):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("suggestions/followed-report/", views.FollowReportView.as_view(), name="suggestion-followed-report"),
     path("suggestions/<uuid:pk>/", views.SuggestionDetailView.as_view(), name="suggestion-detail"),
     path("plans/", views.ShiftPlanView.as_view(), name="plan-list"),
+    path("plans/sent/", views.SentPlanView.as_view(), name="plan-sent"),
     path(
         "operations/<uuid:operation_pk>/followed-suggestion/",
         views.FollowedSuggestionView.as_view(),

@@ -156,6 +156,27 @@ class ShiftPlanView(APIView):
         )
 
 
+class SentPlanView(APIView):
+    """The shift plan a commander sent (POST /plans/) for a shift overlapping [start, end):
+    the newest, as stored, each deployment with its `team` when the plan named them. This is
+    how an officer's page finds its team's stops. 404 when none was sent."""
+
+    permission_classes = [IsAnyRole]
+
+    @extend_schema(
+        parameters=[s.SentPlanInput],
+        responses={200: s.SuggestionCollection, 404: OpenApiResponse(description="no plan was sent for the shift")},
+        tags=TAGS,
+        operation_id="plans_sent",
+    )
+    def get(self, request):
+        form = _valid(s.SentPlanInput, request)
+        run = selectors.sent_plan(start=form.validated_data["start"], end=form.validated_data["end"])
+        if run is None:
+            raise NotFound("No shift plan has been sent for this shift.")
+        return _answer(run)
+
+
 class SuggestionBundleView(APIView):
     """The next shift's suggestions, compact, for the officer client to keep offline."""
 

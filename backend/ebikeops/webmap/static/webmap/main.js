@@ -17,6 +17,7 @@ import { boroughBounds, loadBoroughs, restyleBoroughs } from "./modules/boroughs
 import { loadOperations } from "./modules/operations.js";
 import { loadSeizures } from "./modules/seizures.js";
 import { loadGistar, loadHotspots, recompute } from "./modules/hotspots.js";
+import { INCIDENT_ATTRIBUTION, loadIncidents } from "./modules/incidents.js";
 import { fillShifts, loadSuggestions, wireBriefing } from "./modules/briefing.js";
 import { refreshCharts } from "./modules/charts.js";
 import { renderLegend } from "./modules/legend.js";
@@ -39,6 +40,9 @@ drawBaseMap(map);
 state.layers = {
   boroughs: makeLayer("boroughs", loadBoroughs),
   gistar: makeLayer("gistar", loadGistar),
+  incidents: makeLayer("incidents", loadIncidents, { onMove: true, attribution: INCIDENT_ATTRIBUTION }),
+  // Seizure points and operation rings cluster (layers.clusterGroup) in their own panes, under
+  // the hotspots: a crowd of markers never hides a hotspot.
   seizures: makeLayer("seizures", loadSeizures, { onMove: true }),
   operations: makeLayer("operations", loadOperations),
   hotspots: makeLayer("hotspots", loadHotspots),

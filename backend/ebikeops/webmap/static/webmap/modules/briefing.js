@@ -3,10 +3,14 @@
  * numbers everywhere ("2.1" is deployment 2, stop 1: the officer client uses the same), a
  * printable version (one page per team) and, for field roles, the offline bundle.
  *
- * Commanders plan the shift for their teams (GET /api/v1/plans/: rank = team); officers and
- * analysts read the suggestions for the view (GET /api/v1/suggestions/). */
+ * Commanders plan the shift for their teams (GET /api/v1/plans/: a number of teams, rank =
+ * team, or the teams' names, which the plan gives the deployments in rank order) and send it
+ * (POST /api/v1/plans/: stored). Officers read the plan sent for the shift
+ * (GET /api/v1/plans/sent/) with their own team's stops first (their team is their account's,
+ * User.team), or, when none was sent, the suggestions for the view (GET /api/v1/suggestions/),
+ * as analysts do. */
 import { API, config } from "./config.js";
-import { getJSON } from "./api.js";
+import { HttpError, getJSON, postJSON } from "./api.js";
 import { el, textNode } from "./dom.js";
 import { bboxParam, boroughName, readFilters, writeUrl } from "./filters.js";
 import { formatShift, londonDay, londonInputValue, londonInstant, londonParts, plural } from "./format.js";
@@ -58,8 +62,23 @@ export function shiftWindow() {
   return { start, hours, end: new Date(start.getTime() + hours * 3600_000) };
 }
 
+/** The plan's `teams`: a number of teams, or their names (separated by commas). */
 function teams() {
-  return Math.min(12, Math.max(1, Math.round(Number(controls.teams && controls.teams.value) || 1)));
+  const raw = ((controls.teams && controls.teams.value) || "").trim();
+  if (/^\d+$/.test(raw)) return Math.min(12, Math.max(1, Number(raw)));
+  const names = raw.split(",").map((name) => name.trim()).filter(Boolean).slice(0, 12);
+  return names.length ? names : 1;
+}
+
+function teamCount() {
+  const value = teams();
+  return Array.isArray(value) ? value.length : value;
+}
+
+const OWN_TEAM = (config.user.team || "").trim();
+
+function isOwnTeam(p) {
+  return Boolean(OWN_TEAM && p.team && p.team.trim().toLowerCase() === OWN_TEAM.toLowerCase());
 }
 
 function areaParams() {
@@ -75,7 +94,11 @@ function areaWords() {
 function request() {
   const { start, hours, end } = shiftWindow();
   if (controls.mode === "plan" && config.canPlan) {
-    return { path: API.plans, params: { ...areaParams(), start: start.toISOString(), end: end.toISOString(), teams: teams() } };
+    const value = teams();
+    return {
+      path: API.plans,
+      params: { ...areaParams(), start: start.toISOString(), end: end.toISOString(), teams: Array.isArray(value) ? value.join(",") : value },
+    };
   }
   const map = state.map;
   const centre = map.getCenter();
@@ -161,9 +184,14 @@ function row(term, text, className) {
   return el("p", { class: `item-row ${className}` }, [el("span", { class: "item-term", text: term }), el("span", { text })]);
 }
 
+function teamWords(p, rank) {
+  if (p.team) return isOwnTeam(p) ? `Your team: ${p.team}` : p.team;
+  return controls.mode === "plan" ? `Team ${rank}` : "";
+}
+
 function listItem(feature, name, rank, index, start, end) {
   const p = feature.properties;
-  const team = controls.mode === "plan" ? `Team ${rank}` : "";
+  const team = teamWords(p, rank);
   const stops = el("ol", { class: "item-stops" }, stopsOf(p).map((stop, i) => el("li", { "data-stop": stopLabel(rank, stop, i) }, [
     el("span", { class: "stop-number", text: stopLabel(rank, stop, i) }),
     el("span", { class: "stop-name", text: stopName(p, stop) }),
@@ -174,7 +202,10 @@ function listItem(feature, name, rank, index, start, end) {
     event.preventDefault();
     focus(index);
   });
-  return el("li", { class: "briefing-item", id: `deployment-${rank}`, "data-rank": rank, "data-name": name }, [
+  return el("li", {
+    class: `briefing-item${isOwnTeam(p) ? " own-team" : ""}`, id: `deployment-${rank}`, "data-rank": rank, "data-name": name,
+    "data-team": p.team || null,
+  }, [
     el("div", { class: "item-head" }, [
       el("span", { class: "rank-badge", text: String(rank), "aria-label": team || `Deployment ${rank}` }),
       el("h3", { class: "item-name", text: name }),
@@ -201,13 +232,27 @@ export function focus(index) {
     [el("p", { class: "rationale", text: p.rationale || "" })]);
 }
 
+/** The plan sent for the shift, for an officer (null when none was sent). */
+async function sentPlan(start, end, signal) {
+  if (config.user.role !== "officer") return null;
+  try {
+    return await getJSON(API.sentPlan, { start: start.toISOString(), end: end.toISOString() }, signal);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 404) return null;
+    throw error;
+  }
+}
+
 export async function loadSuggestions(layer, signal) {
   await state.boroughsReady; // a borough in the address moves the view once the boundaries are in
-  const asked = request();
   const { start, end } = shiftWindow();
-  const body = await getJSON(asked.path, asked.params, signal);
+  const plan = await sentPlan(start, end, signal);
+  const asked = plan ? null : request();
+  const body = plan || (await getJSON(asked.path, asked.params, signal));
+  controls.source = plan ? "sent" : controls.mode;
   layer.group.clearLayers();
-  const features = body.features || [];
+  // The officer's own team's deployments first; the numbers stay the plan's (as on the map).
+  const features = [...(body.features || [])].sort((a, b) => Number(isOwnTeam(b.properties)) - Number(isOwnTeam(a.properties)));
   const names = distinctNames(features);
   shown = [];
   let stopCount = 0;
@@ -246,7 +291,13 @@ export async function loadSuggestions(layer, signal) {
     shown.push({ feature, name, rank, item, bounds: parts.length ? group.getBounds() : null });
   });
   list.replaceChildren(...items);
-  const what = controls.mode === "plan" ? `Shift plan for ${plural(teams(), "team")} in ${areaWords()}` : `Suggestions for ${areaWords()}`;
+  let what = controls.mode === "plan" ? `Shift plan for ${plural(teamCount(), "team")} in ${areaWords()}` : `Suggestions for ${areaWords()}`;
+  if (plan) {
+    const own = features.filter((f) => isOwnTeam(f.properties)).map((f) => f.properties.rank);
+    what = own.length
+      ? `The shift plan your commander sent: your team (${OWN_TEAM}) has deployment ${own.join(" and ")}, shown first`
+      : `The shift plan your commander sent${OWN_TEAM ? `; it names no deployment for ${OWN_TEAM}` : ""}`;
+  }
   message.textContent = features.length ? `${what}, ${formatShift(start, end)}.` : body.message || "Nothing to suggest for this shift and area.";
   printHeader.replaceChildren(
     el("p", { class: "print-title", text: `ebike-ops briefing: ${what}` }),
@@ -256,6 +307,7 @@ export async function loadSuggestions(layer, signal) {
   const toggle = document.querySelector('.layer-toggle[data-layer="suggestions"]');
   toggle.dataset.mode = controls.mode;
   list.dataset.mode = controls.mode;
+  list.dataset.source = controls.source;
   list.dataset.count = String(features.length);
 }
 
@@ -276,8 +328,24 @@ export function wireBriefing() {
     refreshLayer(state.layers.suggestions);
   });
   document.getElementById("s-print").addEventListener("click", () => window.print());
+  const send = document.getElementById("s-send");
+  if (send) send.addEventListener("click", () => track(sendPlan(), "send"));
   const offline = document.getElementById("s-offline");
   if (offline) offline.addEventListener("click", () => track(takeOffline(), "offline"));
+}
+
+/** Stores the plan for this shift (POST /api/v1/plans/) so that each team's officers find their
+ * stops on their own page. */
+async function sendPlan() {
+  const { start, end } = shiftWindow();
+  try {
+    const body = await postJSON(API.plans, { ...areaParams(), start: start.toISOString(), end: end.toISOString(), teams: teams() });
+    const named = (body.features || []).filter((f) => f.properties.team).map((f) => `${f.properties.rank}: ${f.properties.team}`);
+    message.textContent = `Sent ${plural((body.features || []).length, "deployment")} for ${formatShift(start, end)}`
+      + `${named.length ? ` (${named.join("; ")})` : ""}: officers see their team's stops on their page.`;
+  } catch (error) {
+    reportError("send", `Could not send the plan: ${error.message}`);
+  }
 }
 
 /** The offline bundle for this shift and area, saved as a file the officer client can load. */

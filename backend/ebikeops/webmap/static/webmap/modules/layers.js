@@ -2,13 +2,14 @@
  * (re)draws it. Panes fix the drawing order whatever loads first (bottom to top below). */
 import { track } from "./status.js";
 import { state } from "./state.js";
-import { plural } from "./format.js";
+import { formatNumber, plural } from "./format.js";
+import { el } from "./dom.js";
 
 // The base map (boroughs as land, then the river and the corridors on it) under everything;
 // hotspots above seizure counts and past operations so nothing hides them; the briefing's
 // deployments on top.
 export const PANES = {
-  boroughs: 350, river: 355, corridors: 360, gistar: 380, seizures: 400, operations: 420, hotspots: 440,
+  boroughs: 350, river: 355, corridors: 360, gistar: 380, incidents: 390, seizures: 400, operations: 420, hotspots: 440,
   suggestions: 460,
 };
 
@@ -30,11 +31,35 @@ export function setCount(id, count, text) {
 
 export { plural };
 
+/** Nearby markers of a layer as one numbered cluster (Leaflet.markercluster) until zoomed in;
+ * the cluster icons stay in the layer's own pane, so that the panes above (hotspots) are
+ * drawn above them. */
+export function clusterGroup(pane) {
+  return L.markerClusterGroup({
+    clusterPane: pane, showCoverageOnHover: false, spiderfyOnMaxZoom: true, maxClusterRadius: 40,
+    disableClusteringAtZoom: 17, iconCreateFunction: clusterIcon, animate: false, removeOutsideVisibleBounds: false,
+  });
+}
+
+/** The library's numbered circle, built as DOM nodes (the count as text, never HTML). */
+function clusterIcon(cluster) {
+  const count = cluster.getChildCount();
+  const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+  return L.divIcon({
+    html: el("div", {}, [el("span", { text: formatNumber(count) })]),
+    className: `marker-cluster marker-cluster-${size}`,
+    iconSize: L.point(40, 40),
+  });
+}
+
+/** A layer: its Leaflet group, its toggle and its loader. `options.attribution` is shown on
+ * the map while the layer is. */
 export function makeLayer(id, load, options = {}) {
-  const group = L.featureGroup();
+  const { attribution, ...rest } = options;
+  const group = L.featureGroup([], { attribution });
   const toggle = toggleOf(id);
   const checkbox = toggle ? toggle.querySelector("input") : null;
-  const layer = { id, group, load, checkbox, controller: null, stale: true, onMove: false, onDemand: false, ...options };
+  const layer = { id, group, load, checkbox, controller: null, stale: true, onMove: false, onDemand: false, ...rest };
   if (checkbox) {
     checkbox.addEventListener("change", () => {
       if (checkbox.checked) {

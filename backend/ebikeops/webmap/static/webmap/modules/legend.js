@@ -4,6 +4,7 @@ import { config } from "./config.js";
 import { label } from "./names.js";
 import { state } from "./state.js";
 import { isOn } from "./layers.js";
+import { INCIDENT_ATTRIBUTION, INCIDENT_COLOUR } from "./incidents.js";
 
 export const VEHICLE_COLOURS = { e_bike: "#d7301f", e_scooter: "#2171b5", e_motorcycle: "#6a51a3", other: "#525252" };
 // ArcGIS hot spot palette, bins -3..3 (99/95/90 % confidence; 0 not significant).
@@ -47,6 +48,14 @@ export function renderLegend() {
   if (isOn(layers.operations)) {
     items.push(el("h4", { text: "Past operations" }));
     items.push(swatch("ring", {}, "Operation (ring) and its stop points (dots)"));
+  }
+  if (isOn(layers.seizures) || isOn(layers.operations)) {
+    items.push(swatch("cluster", {}, "Group of nearby seizures or operations: the number is how many; click to zoom in"));
+  }
+  if (isOn(layers.incidents)) {
+    items.push(el("h4", { text: "Police.uk crimes (public context)" }));
+    items.push(swatch("dot", { background: INCIDENT_COLOUR }, "Crimes published at a police.uk map point (larger: more)"));
+    items.push(el("p", { class: "hint legend-attribution", text: INCIDENT_ATTRIBUTION }));
   }
   if (!config.tiles.url) {
     items.push(el("h4", { text: "Base map" }));

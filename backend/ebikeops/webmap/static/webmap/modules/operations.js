@@ -5,7 +5,7 @@ import { getFeatures } from "./api.js";
 import { el, textNode } from "./dom.js";
 import { apiFilters, readFilters } from "./filters.js";
 import { plural } from "./format.js";
-import { setCount } from "./layers.js";
+import { clusterGroup, setCount } from "./layers.js";
 import { showDetails } from "./details.js";
 import { highlight } from "./highlight.js";
 
@@ -16,6 +16,8 @@ export async function loadOperations(layer, signal) {
   // The operations map layer: the list's features, built by PostgreSQL in one query.
   const { features } = await getFeatures(API.operationLayer, params, signal, 5000);
   layer.group.clearLayers();
+  const cluster = clusterGroup("operations");
+  layer.group.addLayer(cluster);
   let drawn = 0;
   let stops = 0;
   for (const feature of features) {
@@ -52,7 +54,7 @@ export async function loadOperations(layer, signal) {
     };
     for (const part of parts) part.on("click", onClick);
     marker.bindTooltip(textNode(`${p.name} · ${plural(p.seizure_count, "seizure")}`));
-    layer.group.addLayer(L.featureGroup(parts));
+    cluster.addLayers(parts);
     drawn += 1;
   }
   setCount("operations", drawn, `${plural(drawn, "operation")}${stops ? `, ${plural(stops, "stop")}` : ""}`);

@@ -5,7 +5,7 @@ import { getFeatures, getJSON } from "./api.js";
 import { el, textNode } from "./dom.js";
 import { apiFilters, bboxParam, boroughName } from "./filters.js";
 import { formatNumber, plural } from "./format.js";
-import { setCount } from "./layers.js";
+import { clusterGroup, setCount } from "./layers.js";
 import { showDetails } from "./details.js";
 import { highlight } from "./highlight.js";
 import { label } from "./names.js";
@@ -71,6 +71,8 @@ export async function loadSeizures(layer, signal) {
   // The map layer endpoint: the whole FeatureCollection built by PostgreSQL in one query.
   const { features, count } = await getFeatures(API.seizureLayer, { ...inView, limit: config.maxPoints }, signal, config.maxPoints);
   layer.group.clearLayers();
+  const cluster = clusterGroup("seizures");
+  layer.group.addLayer(cluster);
   for (const feature of features) {
     if (!feature.geometry) continue;
     const [lon, lat] = feature.geometry.coordinates;
@@ -84,7 +86,7 @@ export async function loadSeizures(layer, signal) {
       showDetails("seizure", `${label("vehicle_type", p.vehicle_type)} seized`, p,
         ["seized_at", "vehicle_type", "reason", "power", "make", "model", "colour", "disposition", "borough", "frame_number", "notes"]);
     });
-    layer.group.addLayer(dot);
+    cluster.addLayer(dot);
   }
   layer.mode = "points";
   setMode("points");
