@@ -12,6 +12,8 @@ serializer's page: tests/operations/test_fast_lists.py compares both for every r
 
 A serializer with a field this module cannot read from a row (a SerializerMethodField, a
 hyperlink, `source="*"`) has no plan (`plan_for` returns None) and is served by DRF as before.
+The one method field it knows is `display` (the codes in words): it is built by the same
+function, `core.display.display_for`, from the row's own codes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from ebikeops.core.display import DISPLAY_FIELDS, display_for
+
 # Field classes whose to_representation returns a database value of the right type unchanged
 # (exact classes: a subclass may represent differently).
 PASSED_THROUGH = frozenset(
@@ -40,6 +44,7 @@ PASSED_THROUGH = frozenset(
     }
 )
 X, Y = "_plan_x", "_plan_y"
+DISPLAY = "display"
 
 
 class StX(Func):
@@ -79,10 +84,16 @@ class FeaturePlan:
     point: bool
     properties: tuple[Column, ...]
     geometry_source: str = ""  # the point field read as X and Y
+    display: str | None = None  # the resource whose `display` object ends the properties
+
+    @property
+    def display_keys(self) -> tuple[str, ...]:
+        return tuple(DISPLAY_FIELDS[self.display]) if self.display else ()
 
     def rows(self, queryset: QuerySet) -> QuerySet:
         """`queryset` (filtered, ordered, annotated) as the rows this plan reads."""
         keys = [column.key for column in self.properties]
+        keys.extend(self.display_keys)
         if self.id_column is not None:
             keys.append(self.id_column.key)
         extra = {}
@@ -97,6 +108,7 @@ class FeaturePlan:
         """The Features of `rows`, as the serializer's `to_representation` makes them."""
         properties = self.properties
         id_column, geometry, point = self.id_column, self.geometry, self.point
+        display, display_keys = self.display, self.display_keys
         out = []
         for row in rows:
             feature: dict[str, Any] = {}
@@ -111,6 +123,8 @@ class FeaturePlan:
             else:
                 feature["geometry"] = None
             feature["properties"] = {column.name: _value(row[column.key], column.convert) for column in properties}
+            if display:
+                feature["properties"][DISPLAY] = display_for(display, {key: row[key] for key in display_keys})
             out.append(feature)
         return out
 
@@ -163,14 +177,33 @@ def _build(serializer_class: type[GeoFeatureModelSerializer]) -> FeaturePlan:
             geometry = _column(geo_name, geo_field)
     if getattr(meta, "bbox_geo_field", None) or getattr(meta, "auto_bbox", False):
         raise NoPlan("bbox")
-    properties = tuple(
-        _column(name, field)
-        for name, field in fields.items()
-        if name not in {id_name, geo_name} and not field.write_only  # as drf-gis' get_properties
-    )
+    shown = [
+        (name, field) for name, field in fields.items() if name not in {id_name, geo_name} and not field.write_only
+    ]
+    display = _display_resource(model, shown)  # as drf-gis' get_properties, above
+    if display:
+        shown = shown[:-1]
+    properties = tuple(_column(name, field) for name, field in shown)
     return FeaturePlan(
-        id_column=id_column, geometry=geometry, point=point, properties=properties, geometry_source=source
+        id_column=id_column,
+        geometry=geometry,
+        point=point,
+        properties=properties,
+        geometry_source=source,
+        display=display,
     )
+
+
+def _display_resource(model, shown: list[tuple[str, serializers.Field]]) -> str | None:
+    """The resource of a last `display = SerializerMethodField()` (`get_display` answering
+    `display_of(resource, instance)`, whose resource is the model's name), else None."""
+    if not shown:
+        return None
+    name, field = shown[-1]
+    resource = model._meta.model_name
+    if name == DISPLAY and isinstance(field, serializers.SerializerMethodField) and resource in DISPLAY_FIELDS:
+        return resource
+    return None
 
 
 @cache
