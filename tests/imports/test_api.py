@@ -62,6 +62,20 @@ def test_analysts_and_commanders_import_and_poll_the_job(role, request, operatio
     assert rejects["Content-Type"] == "text/csv"
     body = b"".join(rejects.streaming_content).decode()
     assert body.splitlines() == ["row,field,message", "2,point,The point is outside Greater London."]
+    assert summary["indexes_rebuilt"] is False
+
+
+def test_an_upload_never_locks_the_tables_for_a_bulk_rebuild(
+    analyst_client, settings, operation, django_capture_on_commit_callbacks
+):
+    # Even where the command line's `auto` would rebuild (any new row counts as bulk here),
+    # an upload keeps the row-by-row write that takes only row locks: officers sync meanwhile.
+    settings.IMPORT_INDEX_REBUILD_MIN_ROWS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = analyst_client.post(URL, _upload(), format="multipart")
+    job = analyst_client.get(response["Location"]).json()
+    assert job["status"] == "completed", job
+    assert (job["summary"]["inserted"], job["summary"]["indexes_rebuilt"]) == (1, False)
 
 
 def test_officers_may_not_import_or_read_imports(officer_client, operation):

@@ -378,6 +378,9 @@ def import_job_execute(*, job: ImportJob, now: datetime | None = None) -> Import
                 source_srid=job.source_srid,
                 now=now,
                 progress=job_progress(job.pk),
+                # An upload runs while officers sync: it never locks the tables for a bulk
+                # rebuild, which is an operator's choice at the command line (docs/import.md).
+                index_rebuild="never",
             )
         except MappingError as exc:
             ImportJob.objects.filter(pk=job.pk).update(

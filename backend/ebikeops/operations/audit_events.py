@@ -6,13 +6,12 @@ erasures carry the record's whole content ({"field": [null, value]} and [value, 
 erased record stays accountable; alterations the fields that changed, [before, after].
 """
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.contrib.gis.geos import MultiPoint, Point
+from django.contrib.gis.geos import Point
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
 
@@ -34,12 +33,10 @@ _DATES_AND_IDS = DjangoJSONEncoder()  # what audit.jsonable makes of a datetime 
 
 def snapshots(records: Sequence[Model]) -> list[Snapshot]:
     """`snapshot()` of each record, equal value for value (tests/operations/test_audit_events.py),
-    but made for a batch: `snapshot` runs each record through audit.jsonable (JSON out and back,
-    and each point through OGR, ~0.6 ms a record); here plain values stay as they are, times
-    and ids are converted directly, and the points of all records go through OGR in one
-    MultiPoint, so their coordinates are written exactly as OGR writes a point's."""
+    but made for a batch: `snapshot` runs each record through audit.jsonable, field by field;
+    here plain values stay as they are, times and ids are converted directly, and a point's
+    coordinates are written as audit.jsonable writes them (its own doubles, not OGR's text)."""
     contents: list[Snapshot] = []
-    points: list[tuple[Snapshot, str, Point]] = []
     for record in records:
         content: Snapshot = {}
         for field in record._meta.concrete_fields:
@@ -48,16 +45,11 @@ def snapshots(records: Sequence[Model]) -> list[Snapshot]:
                 content[field.attname] = value
             elif isinstance(value, datetime | UUID):
                 content[field.attname] = _DATES_AND_IDS.default(value)
-            elif isinstance(value, Point) and not value.empty and not value.hasz:
-                content[field.attname] = None  # its place in the field order; filled below
-                points.append((content, field.attname, value))
+            elif isinstance(value, Point) and not value.empty:
+                content[field.attname] = {"type": "Point", "coordinates": list(value.coords)}
             else:
                 content[field.attname] = audit.jsonable(value)
         contents.append(content)
-    if points:
-        coordinates = json.loads(MultiPoint([point for _, _, point in points]).geojson)["coordinates"]
-        for (content, name, _), xy in zip(points, coordinates, strict=True):
-            content[name] = {"type": "Point", "coordinates": xy}
     return contents
 
 
