@@ -3,6 +3,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import _positive_int
 from rest_framework_gis.pagination import GeoJsonPagination
 
+MAX_OFFSET = 2**63 - 1
 BAD_PAGE_SIZE = "A whole number of at least 1 is required (more than {maximum} is served as {maximum})."
 
 
@@ -43,6 +44,8 @@ class CountWhenNeededPaginator(Paginator):
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         bottom = (number - 1) * self.per_page
+        if bottom + self.per_page > MAX_OFFSET:  # beyond any table; PostgreSQL's OFFSET is a bigint
+            raise EmptyPage(self.error_messages["no_results"])
         rows = list(self.object_list[bottom : bottom + self.per_page])
         if not rows and number > 1:
             raise EmptyPage(self.error_messages["no_results"])
