@@ -221,3 +221,10 @@ def test_it_refuses_bad_teams_by_name(commander_client, teams):
     response = commander_client.get(URL, {"borough": "Ealing", "teams": teams, **SHIFT})
     assert response.status_code == 400
     assert "teams" in response.json()["errors"]
+
+
+def test_the_sent_plan_refuses_anonymous_callers_and_names_a_bad_shift(anon_client, officer_client):
+    assert anon_client.get("/api/v1/plans/sent/", SHIFT).status_code == 401
+    response = officer_client.get("/api/v1/plans/sent/", {**SHIFT, "start": "not a time"})
+    assert response.status_code == 400
+    assert "start" in response.json()["errors"]
