@@ -15,6 +15,9 @@ PAI per km of road (after Chainey's Predictive Accuracy Index): the share of sei
 divided by the share of road watched, where a stop point watches 2 x `radius_m` of road (the
 road-length equivalent of its circle; overlapping circles count once) and the road is every
 corridor's length.
+
+Variants (`variants`): the same suggestions with other parameters, scored beside them on the
+same folds; the context-incident back-test adds the "incidents" signal at a few weights.
 """
 
 import math
@@ -57,6 +60,15 @@ class MethodTotals:
         return self.share / (self.watched_km / self.road_km)
 
 
+@dataclass(frozen=True)
+class Variant:
+    """The suggestions made with `params` instead, as one more method of the report."""
+
+    key: str
+    label: str
+    params: SuggestionParams
+
+
 @dataclass
 class Fold:
     cutoff: datetime
@@ -76,12 +88,17 @@ class BacktestReport:
     road_km: float
     folds: list[Fold] = field(default_factory=list)
     period_words: str = ""
+    variants: list[Variant] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.period_words = self.period_words or f"following {self.horizon_days} days"
 
+    @property
+    def methods(self) -> tuple[tuple[str, str], ...]:
+        return METHODS + tuple((v.key, v.label) for v in self.variants)
+
     def totals(self) -> dict[str, MethodTotals]:
-        totals = {key: MethodTotals(road_km=self.road_km) for key, _ in METHODS}
+        totals = {key: MethodTotals(road_km=self.road_km) for key, _ in self.methods}
         for fold in self.folds:
             for key, result in fold.results.items():
                 totals[key].stops += result.stops
@@ -146,8 +163,9 @@ def run_fold(
     params: SuggestionParams,
     corridors: list[Corridor],
     road_km: float,
+    variants: list[Variant] = (),
 ) -> Fold:
-    """Suggestions and baselines at `cutoff`, scored on [cutoff, until)."""
+    """Suggestions, baselines and variants at `cutoff`, scored on [cutoff, until)."""
     outcome = engine.make_suggestions(
         area=Area(), valid_from=cutoff, valid_until=until, params=params, now=cutoff, limit=teams
     )
@@ -165,11 +183,16 @@ def run_fold(
         + [("hotspots_recent", *p) for p in recent]
         + [("even", *p) for p in even]
     )
+    for variant in variants:
+        other = engine.make_suggestions(
+            area=Area(), valid_from=cutoff, valid_until=until, params=variant.params, now=cutoff, limit=teams
+        )
+        stops += [(variant.key, s.lon, s.lat) for c in other.candidates for s in c.stops]
     measured = selectors.backtest_methods(stops, since=cutoff, until=until, radius_m=radius_m, sources=params.sources)
     seizures = selectors.seizures_between(since=cutoff, until=until, sources=params.sources)
     circle = math.pi * radius_m**2
     results = {}
-    for key, _ in METHODS:
+    for key, _ in METHODS + tuple((v.key, v.label) for v in variants):
         n_stops, hits, area_m2 = measured.get(key, (0, 0, 0.0))
         results[key] = MethodTotals(
             stops=n_stops,
@@ -215,11 +238,14 @@ def backtest_periods(
     params: SuggestionParams | None = None,
     horizon_days: int | None = None,
     progress=None,
+    variants: list[Variant] = (),
 ) -> BacktestReport:
     """Back-test at each (cut-off, end) period: suggestions from the history before the
     cut-off, scored on the period (calendar months for the real data)."""
     params = params or SuggestionParams()
     params.check()
+    for variant in variants:
+        variant.params.check()
     corridors = list(Corridor.objects.order_by("slug").only("id", "slug", "length_m"))
     road_km = sum(c.length_m for c in corridors) / 1000
     report = BacktestReport(
@@ -230,6 +256,7 @@ def backtest_periods(
         radius_m=radius_m,
         params=params,
         road_km=road_km,
+        variants=list(variants),
     )
     for cutoff, end in periods:
         fold = run_fold(
@@ -240,6 +267,7 @@ def backtest_periods(
             params=params,
             corridors=corridors,
             road_km=road_km,
+            variants=report.variants,
         )
         report.folds.append(fold)
         if progress:
@@ -264,7 +292,7 @@ def table(report: BacktestReport) -> str:
         f"Within {report.radius_m:g} m | Share | Road watched (km per fold) | PAI per km of road |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for key, label in METHODS:
+    for key, label in report.methods:
         t = totals[key]
         lines.append(
             f"| {label} | {t.stops / folds:.1f} | {t.seizures} | {t.hits} | {_pct(t.share)} | "
@@ -290,7 +318,24 @@ def summary(report: BacktestReport) -> str:
             f"against {dict(METHODS)[key].lower()}: won {fold_wins(report, key)} of {len(report.folds)} folds, "
             f"hit rate {_pct(ours)} vs {_pct(theirs)} overall ({gain})"
         )
-    return "Suggestions " + "; ".join(parts) + "."
+    lines = ["Suggestions " + "; ".join(parts) + "."]
+    for variant in report.variants:
+        lines.append(variant_summary(report, variant.key))
+    return " ".join(lines)
+
+
+def variant_summary(report: BacktestReport, key: str) -> str:
+    """Folds where variant `key` caught more (fewer) than the suggestions, and both hit rates."""
+    totals = report.totals()
+    won = sum(f.results[key].hits > f.results["suggestions"].hits for f in report.folds)
+    lost = sum(f.results[key].hits < f.results["suggestions"].hits for f in report.folds)
+    ours, theirs = totals["suggestions"], totals[key]
+    gain = f"{theirs.share / ours.share - 1:+.0%}" if ours.share else "n/a"
+    return (
+        f"{dict(report.methods)[key]}: more hits in {won}, fewer in {lost}, as many in "
+        f"{len(report.folds) - won - lost} of {len(report.folds)} folds; hit rate {_pct(theirs.share)} vs "
+        f"{_pct(ours.share)} ({gain}), PAI per km {_num(theirs.pai_per_km)} vs {_num(ours.pai_per_km)}."
+    )
 
 
 def data_summary() -> str:
@@ -304,12 +349,12 @@ def markdown(report: BacktestReport, *, title: str, data: str) -> str:
     """One section: what was done, the summary, every fold, the parameters."""
     per_fold = [
         "| Cut-off | Period to | Seizures | "
-        + " | ".join(label for _, label in METHODS)
+        + " | ".join(label for _, label in report.methods)
         + " | Beats hotspots | Beats hotspots (8 weeks) | Beats even |",
-        "|---|---|---:|" + "---:|" * len(METHODS) + "---|---|---|",
+        "|---|---|---:|" + "---:|" * len(report.methods) + "---|---|---|",
     ]
     for fold in report.folds:
-        cells = " | ".join(f"{_pct(fold.results[key].share)} ({fold.results[key].hits})" for key, _ in METHODS)
+        cells = " | ".join(f"{_pct(fold.results[key].share)} ({fold.results[key].hits})" for key, _ in report.methods)
         ours = fold.results["suggestions"].hits
         beats = " | ".join("yes" if ours > fold.results[key].hits else "no" for key in BASELINES)
         per_fold.append(f"| {fold.cutoff:%Y-%m-%d} | {fold.until:%Y-%m-%d} | {fold.seizures} | {cells} | {beats} |")
@@ -349,6 +394,11 @@ def markdown(report: BacktestReport, *, title: str, data: str) -> str:
             "",
             "Parameters: " + ", ".join(f"`{k}={v}`" for k, v in params.items()) + ".",
             "",
+            *[
+                f"{variant.label}: " + ", ".join(f"`{k}={v}`" for k, v in _changed(report.params, variant.params)) + "."
+                for variant in report.variants
+            ],
+            *([""] if report.variants else []),
         ]
     )
 
@@ -362,3 +412,8 @@ def document(sections: list[str], *, command: str, generated_at: datetime, title
             *sections,
         ]
     )
+
+
+def _changed(base: SuggestionParams, other: SuggestionParams) -> list[tuple[str, object]]:
+    before, after = base.as_dict(), other.as_dict()
+    return [(k, v) for k, v in after.items() if before.get(k) != v]

@@ -9,6 +9,11 @@ police.uk gives a month, not a day or time: every row is dated the 15th of its m
 12:00 UTC, so an 8-week window before the 1st of a month holds the two months before it,
 and each fold scores the calendar month after its cut-off. Rows without a location or
 outside Greater London's box are left out (see ../shared/realdata/README.md, quirks 3-4).
+
+With `target_types`, only rows of those crime types stand in for seizures (e.g. theft from
+the person and robbery, the phone-snatch proxy). With `context`, every row of the months is
+also imported as public context incidents (`import_policeuk`'s service, same transaction,
+rolled back with it), for the "incidents" signal to read the other crime types.
 """
 
 import csv
@@ -21,6 +26,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 
 from ebikeops.core.models import Source
+from ebikeops.incidents.services import incidents_import
 from ebikeops.operations.models import Operation
 
 from . import selectors
@@ -112,12 +118,14 @@ def periods(dataset: Dataset, directory: Path | None = None) -> list[tuple[datet
     ]
 
 
-def _read(path: Path) -> list[tuple[float, float]]:
+def _read(path: Path, target_types: frozenset[str] = frozenset()) -> list[tuple[float, float]]:
     min_lon, min_lat, max_lon, max_lat = settings.LONDON_BBOX
     points = []
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
             if not row["Longitude"] or not row["Latitude"]:
+                continue
+            if target_types and row["Crime type"].strip() not in target_types:
                 continue
             lon, lat = float(row["Longitude"]), float(row["Latitude"])
             if min_lon <= lon <= max_lon and min_lat <= lat <= max_lat:
@@ -125,11 +133,25 @@ def _read(path: Path) -> list[tuple[float, float]]:
     return points
 
 
+def files(dataset: Dataset, directory: Path | None = None) -> list[Path]:
+    """The dataset's monthly files that are there, oldest first."""
+    found = (path_of(dataset, month, directory) for month in months(dataset.first, dataset.last))
+    return [path for path in found if path.exists()]
+
+
 @transaction.atomic
-def load(dataset: Dataset, *, directory: Path | None = None, progress=None) -> int:
-    """Insert the dataset's located London rows as seizures (source "import") under one
-    operation dated 2000 (so no cool-down applies), one statement per month. Returns the
-    rows loaded."""
+def load(
+    dataset: Dataset,
+    *,
+    directory: Path | None = None,
+    progress=None,
+    target_types: frozenset[str] = frozenset(),
+    context: bool = False,
+) -> int:
+    """Insert the dataset's located London rows (of `target_types`, if given) as seizures
+    (source "import") under one operation dated 2000 (so no cool-down applies), one statement
+    per month; with `context`, import every row of the months as incidents too. Returns the
+    rows loaded as seizures."""
     holder = Operation.objects.create(
         name=f"Back-test: police.uk {dataset.key}",
         team="back-test",
@@ -145,10 +167,14 @@ def load(dataset: Dataset, *, directory: Path | None = None, progress=None) -> i
                 progress(f"  {path.name}: not there, left out")
             continue
         dated = month.replace(day=15, hour=12)
-        rows = _read(path)
+        rows = _read(path, target_types)
         selectors.backtest_insert(rows, operation_id=holder.pk, seized_at=dated)
         total += len(rows)
         if progress:
             progress(f"  {path.name}: {len(rows)} located rows in London")
+    if context:
+        summary = incidents_import(paths=files(dataset, directory))
+        if progress:
+            progress(f"  context: {summary.inserted} incidents of every crime type imported")
     selectors.backtest_analyze()
     return total

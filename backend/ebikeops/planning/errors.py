@@ -20,6 +20,10 @@ UNKNOWN_SIGNAL = "Unknown signal {key!r}; known: {known}."
 NEGATIVE_WEIGHT = "Signal weights must be 0 or more, and at least one above 0."
 OUT_OF_RANGE = "Must be between {low:g} and {high:g}."
 UNKNOWN_SOURCE = "Unknown record source {value!r}."
+CONTEXT_TYPES = (
+    "Give 1 to {most} police.uk crime types (each 1 to {length} characters, e.g. 'Theft from the person') "
+    "when the incidents signal is weighted."
+)
 
 OPERATION_NOT_FOUND = "No operation with this id."
 SUGGESTION_NOT_FOUND = "No suggestion with this id."

@@ -40,6 +40,9 @@ class SuggestionParams:
     window_days: int = 365  # history used
     weights: dict[str, float] = field(default_factory=default_weights)
     sources: tuple[str, ...] = tuple(Source.values)
+    # police.uk crime types read by the "incidents" signal (off by default: weights has no
+    # "incidents" key). The example, the phone-snatch proxy; the back-test tried others.
+    context_types: tuple[str, ...] = ("Theft from the person", "Robbery")
     # Off-corridor places
     hotspot_eps_m: float = 100.0
     hotspot_min_points: int = 5
@@ -64,6 +67,7 @@ class SuggestionParams:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["sources"] = list(self.sources)
+        data["context_types"] = list(self.context_types)
         return data
 
     def with_changes(self, **changes: Any) -> "SuggestionParams":
@@ -83,6 +87,10 @@ class SuggestionParams:
         for source in self.sources:
             if source not in Source.values:
                 problems["sources"] = [errors.UNKNOWN_SOURCE.format(value=source)]
+        if self.weights.get("incidents", 0) > 0 and not _context_types_ok(self.context_types):
+            problems["context_types"] = [
+                errors.CONTEXT_TYPES.format(most=MAX_CONTEXT_TYPES, length=MAX_CRIME_TYPE_LENGTH)
+            ]
         if problems:
             raise ValidationError(problems)
 
@@ -117,6 +125,16 @@ LIMITS: dict[str, tuple[float, float]] = {
     "stop_reach_m": (25, 1000),
 }
 MAX_RADIUS_M = 20_000
+MAX_CONTEXT_TYPES = 20
+MAX_CRIME_TYPE_LENGTH = 60  # Incident.crime_type's max_length
+
+
+def _context_types_ok(types: tuple[str, ...]) -> bool:
+    return 1 <= len(types) <= MAX_CONTEXT_TYPES and all(
+        isinstance(t, str) and 1 <= len(t.strip()) <= MAX_CRIME_TYPE_LENGTH for t in types
+    )
+
+
 MAX_SHIFT_HOURS = 24
 MAX_DAYS_AHEAD = 28
 # The earliest time a suggestion can be asked for: police.uk street-level data begins in

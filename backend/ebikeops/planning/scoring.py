@@ -55,7 +55,8 @@ def _evidence(
         ):
             counts, total, histogram = found.get(idx, ({}, 0.0, Counter()))
             counts[signal.key] = counts.get(signal.key, 0) + events
-            histogram[(isodow, hour)] += events
+            if signal.timed:
+                histogram[(isodow, hour)] += events
             found[idx] = (counts, total + weight * weighted, histogram)
     return found
 

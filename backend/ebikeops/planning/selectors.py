@@ -48,6 +48,7 @@ def _common(window: Window, params: SuggestionParams) -> dict[str, Any]:
         "at": window.at,
         "half_life_days": params.half_life_days,
         "sources": list(params.sources),
+        "context_types": list(params.context_types),
     }
 
 
@@ -302,7 +303,7 @@ def backtest_insert(rows: Sequence[tuple[float, float]], *, operation_id, seized
 
 
 def backtest_analyze() -> None:
-    """Refresh the planner's statistics of seizures after `backtest_insert`."""
+    """Refresh the planner's statistics of seizures and incidents after the back-test's loads."""
     with connection.cursor() as cursor:
         cursor.execute(sql.BACKTEST_ANALYZE)
 

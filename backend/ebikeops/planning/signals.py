@@ -20,6 +20,9 @@ class Signal:
     default_weight: float
     # Whether off-corridor places are looked for among this signal's events.
     clusters: bool = False
+    # Whether its events carry a real time of day (police.uk gives months only: such events
+    # add weight but stay out of the weekday-hour profile behind time fit and time windows).
+    timed: bool = True
 
     @property
     def profile_sql(self) -> str:
@@ -55,7 +58,13 @@ def register(signal: Signal) -> Signal:
 # riders who offend are, at half the weight.
 register(Signal("seizures", "seizure", "seizures", 1.0, clusters=True))
 register(Signal("arrests", "arrest", "arrests", 0.5))
+# Public context: police.uk street-level crimes of `SuggestionParams.context_types` (the
+# Incident table). Off unless a request weights it: on the City of London back-test it did
+# not earn a default weight (docs/methods/suggestions.md, "Context incidents").
+register(Signal("incidents", "context incident", "context incidents", 0.0, timed=False))
 
 
 def default_weights() -> dict[str, float]:
-    return {key: signal.default_weight for key, signal in SIGNALS.items()}
+    """The signals on by default and their weights (signals off by default are left out, so
+    stored parameters name only what was used)."""
+    return {key: signal.default_weight for key, signal in SIGNALS.items() if signal.default_weight > 0}

@@ -15,6 +15,7 @@ and every query that reads operations takes those that started before %(at)s onl
 """
 
 from ebikeops.areas.models import Borough, Corridor
+from ebikeops.incidents.models import Incident
 from ebikeops.operations.models import Arrest, Operation, Seizure
 
 TABLES = {
@@ -23,6 +24,7 @@ TABLES = {
     "operation_table": Operation._meta.db_table,
     "seizure_table": Seizure._meta.db_table,
     "arrest_table": Arrest._meta.db_table,
+    "incident_table": Incident._meta.db_table,
 }
 
 
@@ -38,6 +40,15 @@ def _complete(template: str, **parts: str) -> str:
 SIGNAL_EVENTS = {
     "seizures": _complete("SELECT id::text AS event_id, point, seized_at AS occurred_at, source FROM {seizure_table}"),
     "arrests": _complete("SELECT id::text AS event_id, point, arrested_at AS occurred_at, source FROM {arrest_table}"),
+    # Public context (police.uk street-level crimes of the types in %(context_types)s). police.uk
+    # gives a month only: an incident is dated the 15th of its month at 12:00 UTC, as the
+    # back-test dates its stand-in seizures, so a window ending on the 1st of a month holds
+    # the months before it and none of that month.
+    "incidents": _complete(
+        "SELECT id::text AS event_id, point, "
+        "(month::timestamp + interval '14 days 12 hours') AT TIME ZONE 'UTC' AS occurred_at, "
+        "'context'::text AS source FROM {incident_table} WHERE crime_type = ANY(%(context_types)s)"
+    ),
 }
 
 # The area asked about, as zero or one geometry in metres with a reach: a borough (by id),
@@ -55,6 +66,8 @@ _AREA = _complete("""area AS (
 _RECENCY = "power(0.5::float8, EXTRACT(EPOCH FROM (%(at)s - e.occurred_at))::float8 / 86400.0 / %(half_life_days)s)"
 
 _IN_WINDOW = "e.occurred_at >= %(since)s AND e.occurred_at < %(until)s AND e.source = ANY(%(sources)s)"
+# Context incidents are not the force's records: `sources` (which of its systems) does not apply.
+_IN_WINDOW_BY_SIGNAL = {"incidents": "e.occurred_at >= %(since)s AND e.occurred_at < %(until)s"}
 
 # --- Demand along corridors ---------------------------------------------------------------
 # For each corridor: every event within %(distance_m)s of its route, located along it
@@ -199,7 +212,13 @@ LIMIT %(limit)s
 
 def _per_signal(template: str) -> dict[str, str]:
     return {
-        key: _complete(template, events=events, recency=_RECENCY, in_window=_IN_WINDOW, area=_AREA)
+        key: _complete(
+            template,
+            events=events,
+            recency=_RECENCY,
+            in_window=_IN_WINDOW_BY_SIGNAL.get(key, _IN_WINDOW),
+            area=_AREA,
+        )
         for key, events in SIGNAL_EVENTS.items()
     }
 
@@ -344,6 +363,6 @@ SELECT gen_random_uuid(), %(source)s, now(), now(), 1, ST_SetSRID(ST_MakePoint(r
 FROM unnest(%(lon)s::float8[], %(lat)s::float8[]) AS r(lon, lat)
 """)
 
-# Fresh planner statistics after the back-test's bulk insert (the spatial index is chosen
+# Fresh planner statistics after the back-test's bulk inserts (the spatial index is chosen
 # over the time index only when the planner knows how many rows the months hold).
-BACKTEST_ANALYZE = _with_tables("ANALYZE {seizure_table}")
+BACKTEST_ANALYZE = _with_tables("ANALYZE {seizure_table}; ANALYZE {incident_table}")
