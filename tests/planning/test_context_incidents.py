@@ -8,7 +8,7 @@ only when the signal is weighted.
 
 import csv
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -23,7 +23,19 @@ from ebikeops.planning import engine, errors
 from ebikeops.planning.params import Area, SuggestionParams
 from ebikeops.planning.signals import default_weights
 
-from .conftest import AT, EALING_BROADWAY, JITTER, NOW, pt
+from ..factories import T0
+from .conftest import (
+    AT,
+    DALSTON,
+    EALING_BROADWAY,
+    HAGGERSTON,
+    JITTER,
+    NOW,
+    WEST_EALING,
+    pt,
+    saturdays,
+    seizures_at,
+)
 
 ON = {"seizures": 1.0, "arrests": 0.5, "incidents": 1.0}
 
@@ -201,3 +213,39 @@ def test_the_back_test_refuses_a_database_that_already_holds_incidents(corridors
     incidents_at(EALING_BROADWAY, crime_type="Drugs", month=date(2020, 1, 1), count=1, tag="held")
     with pytest.raises(CommandError, match="already holds incidents"):
         call_command("backtest_suggestions", "--data", "city-2020", "--context-types", "Drugs", "--context-weight", "1")
+
+
+@pytest.mark.django_db
+def test_the_back_test_scores_the_context_on_the_records_in_the_database(corridors, tmp_path):
+    # Equal seizure history on both roads before the cut-off (T0), Kingsland first on the tie;
+    # snatches at Ealing Broadway in October; the following four weeks' seizures on Uxbridge Road.
+    seizures_at([EALING_BROADWAY, WEST_EALING], days=saturdays(6), per_place=3, operation_name="Uxbridge")
+    seizures_at([HAGGERSTON, DALSTON], days=saturdays(6), per_place=3, operation_name="Kingsland")
+    seizures_at([EALING_BROADWAY], days=[T0 + timedelta(days=7 * n) for n in range(4)], per_place=2, operation_name="U")
+    incidents_at(EALING_BROADWAY, crime_type="Theft from the person", month=date(2025, 10, 1), count=12, tag="snatch")
+    output = tmp_path / "BACKTEST.md"
+    out = StringIO()
+    call_command(
+        "backtest_suggestions",
+        "--until",
+        T0.date().isoformat(),
+        "--teams",
+        "1",
+        "--k",
+        "1",
+        "--context-types",
+        "Theft from the person",
+        "--context-weight",
+        "1",
+        "--output",
+        str(output),
+        stdout=out,
+        stderr=StringIO(),
+    )
+    text = output.read_text()
+    ours = next(line for line in text.splitlines() if line.startswith("| Suggestions (this method) |"))
+    context = next(line for line in text.splitlines() if line.startswith("| Suggestions + context incidents x 1 |"))
+    assert "| 8 | 0 | 0.0% |" in ours, "history only: Kingsland Road on the tie, none of the 8 later seizures"
+    assert "| 8 | 8 | 100.0% |" in context, "with the snatches: Uxbridge Road, all 8"
+    assert "context: the incidents in the database of Theft from the person" in text
+    assert Incident.objects.count() == 12, "database mode reads the incidents held, and keeps them"

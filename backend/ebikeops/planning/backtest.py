@@ -218,6 +218,7 @@ def backtest(
     teams: int = 8,
     radius_m: float = 150.0,
     params: SuggestionParams | None = None,
+    variants: list[Variant] = (),
 ) -> BacktestReport:
     """Back-test at `until` and the `folds - 1` cut-offs `horizon_days` apart before it."""
     cutoffs = [until - timedelta(days=horizon_days * j) for j in reversed(range(folds))]
@@ -227,6 +228,7 @@ def backtest(
         radius_m=radius_m,
         params=params,
         horizon_days=horizon_days,
+        variants=variants,
     )
 
 

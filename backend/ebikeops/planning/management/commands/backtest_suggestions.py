@@ -39,8 +39,8 @@ class Command(BaseCommand):
         "police.uk months (POLICEUK_DIR) in a transaction it rolls back, with monthly folds. Writes a "
         "markdown report (default docs/BACKTEST_SUGGESTIONS.md). With --data, --target-types keeps only "
         "those crime types as the seizures' stand-in, and --context-weight scores, beside the suggestions, "
-        "the same with the public context incidents of --context-types (the months imported as incidents "
-        "too, rolled back) at each weight given."
+        "the same with the public context incidents of --context-types at each weight given (with --data "
+        "the months are imported as incidents too, rolled back; with --until, the incidents in the database)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -82,7 +82,7 @@ class Command(BaseCommand):
             default=[],
             help="weight of the incidents signal in a variant scored beside the suggestions (repeatable)",
         )
-        parser.add_argument("--title", default="", help="words added to each section's title")
+        parser.add_argument("--title", default="", help="words added to each --data section's title")
 
     def handle(self, *args, **options) -> None:
         self._check(options)
@@ -108,7 +108,7 @@ class Command(BaseCommand):
             for key in options["data"]:
                 sections.append(self._real(backtest_data.DATASETS[key], params, options, variants))
             if options["until"]:
-                sections.append(self._database(params, options))
+                sections.append(self._database(params, options, variants))
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
         if not options["no_write"]:
@@ -127,8 +127,8 @@ class Command(BaseCommand):
         if not 1 <= folds <= 52 or not 1 <= horizon <= 365 or not 1 <= teams <= 50 or not 0 < radius <= 2000:
             raise CommandError("Use 1-52 folds, 1-365 horizon days, 1-50 teams and a radius of 0-2000 m.")
         target, context, weights = options["target_types"], options["context_types"], options["context_weight"]
-        if (target or context or weights) and not options["data"]:
-            raise CommandError("--target-types, --context-types and --context-weight need --data (police.uk months).")
+        if target and not options["data"]:
+            raise CommandError("--target-types needs --data (police.uk months).")
         if bool(context) != bool(weights):
             raise CommandError("Give --context-types with --context-weight (one or more weights), or neither.")
         if any(not 0 < w <= 100 for w in weights):
@@ -177,10 +177,11 @@ class Command(BaseCommand):
                 f"; context: every crime type of the same months imported as incidents, the variants reading "
                 f"{', '.join(options['context_types'])} before each cut-off"
             )
-        title = f"Real data: {dataset.label}" + (f", {options['title']}" if options["title"] else "")
+        label = dataset.label.replace("every crime type", kind) if target else dataset.label
+        title = f"Real data: {label}" + (f" ({options['title']})" if options["title"] else "")
         return markdown(report, title=title, data=data)
 
-    def _database(self, params: SuggestionParams, options) -> str:
+    def _database(self, params: SuggestionParams, options, variants: list[Variant]) -> str:
         cutoff = datetime.combine(options["until"], time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
         report: BacktestReport = backtest(
             until=cutoff,
@@ -189,13 +190,19 @@ class Command(BaseCommand):
             teams=options["teams"],
             radius_m=options["radius_m"],
             params=params,
+            variants=variants,
         )
         for fold in report.folds:
             self._fold(fold)
         if report.folds and report.folds[-1].until > timezone.now():
             self.stderr.write(self.style.WARNING("The last following period runs past today: it is incomplete."))
         self.stdout.write(table(report))
-        return markdown(report, title="Records in the database", data=data_summary())
+        for variant in report.variants:
+            self.stdout.write(variant_summary(report, variant.key))
+        data = data_summary() + (
+            f"; context: the incidents in the database of {', '.join(options['context_types'])}" if variants else ""
+        )
+        return markdown(report, title="Records in the database", data=data)
 
 
 def _types(value: str) -> tuple[str, ...]:
