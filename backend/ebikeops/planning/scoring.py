@@ -20,6 +20,13 @@ from .selectors import Window
 from .signals import Signal
 
 
+def steady(score: float) -> float:
+    """`score` to 12 significant digits. The weighted sums come from SQL aggregates whose last
+    bits depend on the order rows arrive in; police data holds many exact ties (events snapped
+    to one map point), and ties are broken by name and position only if they stay ties."""
+    return float(f"{score:.12g}")
+
+
 def hours_of_week(valid_from: datetime, valid_until: datetime) -> set[tuple[int, int]]:
     """The (ISO weekday, local hour) pairs that [valid_from, valid_until) touches."""
     zone = ZoneInfo(settings.TIME_ZONE)
@@ -76,7 +83,7 @@ def score_stops(
         counts, weight, histogram = evidence.get(i, ({}, 0.0, Counter()))
         stop.weight, stop.events, stop.histogram = weight, sum(counts.values()), histogram
         stop.time_factor = time_fit(histogram, wanted_hours, params)[2]
-        stop.score = stop.weight * stop.time_factor * stop.factor
+        stop.score = steady(stop.weight * stop.time_factor * stop.factor)
 
 
 def _footprint(i: int, candidate: Candidate, params: SuggestionParams) -> tuple[int, str, float]:
@@ -109,4 +116,4 @@ def score_candidates(
         candidate.time_fit, candidate.in_hours, candidate.time_factor = time_fit(histogram, wanted_hours, params)
         weights = sum(s.weight * s.time_factor for s in candidate.stops)
         candidate.cooldown_factor = sum(s.score for s in candidate.stops) / weights if weights else 1.0
-        candidate.score = sum(s.score for s in candidate.stops)
+        candidate.score = steady(sum(s.score for s in candidate.stops))

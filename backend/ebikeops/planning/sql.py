@@ -136,7 +136,9 @@ ORDER BY r.idx, isodow, hour
 # %(distance_m)s from every corridor, the %(pool)s locations with the most recency-weighted
 # events of their own (police data snaps many events to one point), each then scored by
 # the weighted events within %(reach_m)s of it (all of them, on the functional GiST index).
-# The best %(limit)s, with their borough.
+# The best %(limit)s, with their borough. Weights are ranked rounded to 9 decimals: a float sum
+# depends on the order rows arrive in, and police data is full of exact ties (many events on
+# one map point), so unrounded ties would be broken by that order, differently from run to run.
 _PLACES = """
 WITH {area},
 events AS (
@@ -154,7 +156,7 @@ spots AS (
     SELECT point_m, sum(weight) AS own
     FROM events
     GROUP BY point_m
-    ORDER BY own DESC, ST_X(point_m), ST_Y(point_m)
+    ORDER BY round(own::numeric, 9) DESC, ST_X(point_m), ST_Y(point_m)
     LIMIT %(pool)s
 ),
 scored AS (
@@ -167,7 +169,7 @@ scored AS (
 best AS (
     SELECT point_m, mass, events, ST_Transform(point_m, 4326) AS centre
     FROM scored
-    ORDER BY mass DESC, ST_X(point_m), ST_Y(point_m)
+    ORDER BY round(mass::numeric, 9) DESC, ST_X(point_m), ST_Y(point_m)
     LIMIT %(limit)s
 )
 SELECT ST_X(c.centre) AS lon, ST_Y(c.centre) AS lat, c.mass, c.events, b.name AS borough
@@ -175,7 +177,7 @@ FROM best c
 LEFT JOIN LATERAL (
     SELECT name FROM {borough_table} WHERE ST_Covers(geom, c.centre) ORDER BY gss_code LIMIT 1
 ) b ON true
-ORDER BY c.mass DESC, lon, lat
+ORDER BY round(c.mass::numeric, 9) DESC, lon, lat
 """
 
 # --- Clusters (the raw-count baseline of the back-test) -----------------------------------
