@@ -156,7 +156,7 @@ spots AS (
     SELECT point_m, sum(weight) AS own
     FROM events
     GROUP BY point_m
-    ORDER BY round(own::numeric, 9) DESC, ST_X(point_m), ST_Y(point_m)
+    ORDER BY round(sum(weight)::numeric, 9) DESC, ST_X(point_m), ST_Y(point_m)
     LIMIT %(pool)s
 ),
 scored AS (
