@@ -21,6 +21,7 @@ from ebikeops.incidents.models import Incident
 from ebikeops.operations.models import Seizure
 from ebikeops.planning import engine, errors
 from ebikeops.planning.params import Area, SuggestionParams
+from ebikeops.planning.scoring import steady
 from ebikeops.planning.signals import default_weights
 
 from ..factories import T0
@@ -249,3 +250,12 @@ def test_the_back_test_scores_the_context_on_the_records_in_the_database(corrido
     assert "| 8 | 8 | 100.0% |" in context, "with the snatches: Uxbridge Road, all 8"
     assert "context: the incidents in the database of Theft from the person" in text
     assert Incident.objects.count() == 12, "database mode reads the incidents held, and keeps them"
+
+
+def test_scores_that_differ_only_in_float_summation_order_stay_tied():
+    # The same weights summed in another order (another row order from PostgreSQL) differ in
+    # the last bits; police.uk places tie exactly, and a tie must be broken by name and position.
+    weights = [0.1, 0.2, 0.3]
+    forward, backward = sum(weights), sum(reversed(weights))
+    assert forward != backward, "the premise: float addition is not associative"
+    assert steady(forward) == steady(backward)
