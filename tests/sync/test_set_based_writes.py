@@ -87,3 +87,17 @@ def test_stored_answers_replace_an_expired_answer_of_the_same_key(officer):
     assert found["k1"].response_headers == {}
     assert (found["k2"].response_status, found["k2"].response_body) == (201, '{"v":"\u00e9\\n"}')
     assert found["k2"].expires_at == later + timedelta(days=14)
+
+
+def test_stored_answers_are_found_only_for_their_user_scope_and_lifetime(officer, other_officer):
+    now = timezone.now()
+    for user, scope in ((officer, IdempotencyScope.SYNC), (other_officer, IdempotencyScope.SYNC)):
+        idempotency_keys_store(user=user, scope=scope, answers=[("k", user.username, 200, "{}")], now=now)
+    idempotency_keys_store(
+        user=officer, scope=IdempotencyScope.SYNC, answers=[("old", "x" * 64, 200, "{}")], now=now - timedelta(days=15)
+    )
+
+    found = idempotency_keys_get(user=officer, scope=IdempotencyScope.SYNC, keys=["k", "k", "old", "none"], now=now)
+
+    assert {key: stored.fingerprint for key, stored in found.items()} == {"k": officer.username}
+    assert idempotency_keys_get(user=officer, scope=IdempotencyScope.HTTP, keys=["k"], now=now) == {}

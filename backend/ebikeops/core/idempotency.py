@@ -64,9 +64,9 @@ def idempotency_locks(*, user: User, scope: str, keys: Iterable[str]) -> None:
 
 
 def idempotency_keys_get(*, user: User, scope: str, keys: Iterable[str], now: datetime) -> dict[str, IdempotencyKey]:
-    """The unexpired stored answers among `keys`, by key. One query."""
-    found = IdempotencyKey.objects.filter(user=user, scope=scope, key__in=set(keys), expires_at__gt=now)
-    return {stored.key: stored for stored in found}
+    """The unexpired stored answers among `keys`, by key. One query (sql.IDEMPOTENCY_KEYS_GET)."""
+    params = {"keys": sorted(set(keys)), "user_id": user.pk, "scope": scope, "now": now}
+    return {stored.key: stored for stored in IdempotencyKey.objects.raw(sql.IDEMPOTENCY_KEYS_GET, params)}
 
 
 def idempotency_keys_store(

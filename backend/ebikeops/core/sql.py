@@ -29,3 +29,14 @@ ON CONFLICT (user_id, scope, key) DO UPDATE SET
     created_at = EXCLUDED.created_at,
     expires_at = EXCLUDED.expires_at
 """
+
+# The unexpired stored answers among many keys of one user (idempotency_keys_get). One index
+# probe per key, whatever the planner believes: with `key IN (...)` and statistics that lag
+# a fast-growing table (a fresh database under sync load), PostgreSQL read every answer the
+# user has stored and filtered them (30,000 answers: 264 ms a batch, against 1 ms).
+IDEMPOTENCY_KEYS_GET = """SELECT i.* FROM unnest(%(keys)s::text[]) AS k(key)
+CROSS JOIN LATERAL (
+    SELECT * FROM sync_idempotencykey s
+    WHERE s.user_id = %(user_id)s AND s.scope = %(scope)s AND s.key = k.key AND s.expires_at > %(now)s
+    LIMIT 1
+) AS i"""
