@@ -6,7 +6,9 @@ In DATABASE_URL's database (boroughs loaded: `manage.py load_boroughs`), as a us
 operation of its own ("Sync profile"). Prints, for the median of --runs batches: the wall
 time, the queries (count, time, each statement's first characters) and cProfile's top
 functions by cumulative time. Writes nothing but seizures of its own operation.
-Usage: .venv/bin/python bench/profile_sync.py [--items 100] [--runs 15] [--profile]
+`--stages`: this process's CPU in each stage of a batch (STAGES), without a profiler's overhead;
+`--cpu-clock` (with --profile): cProfile on the CPU clock, so waiting for PostgreSQL is not counted.
+Usage: .venv/bin/python bench/profile_sync.py [--items 100] [--runs 15] [--profile [--cpu-clock]] [--stages]
 """
 
 from __future__ import annotations
