@@ -20,6 +20,7 @@ measures, all against 127.0.0.1 and for bounded times:
 Figures go into docs/BENCHMARKS.md (the load section) and var/loadtest.json, with the machine
 and its load (`uptime`): other engineers' work shares these 2 cores, so say when it did.
 Usage: .venv/bin/python bench/loadtest.py [--seconds 10] [--burst-items 100] [--no-write]
+       .venv/bin/python bench/loadtest.py --sync-only [--sync-clients 1,10] (the sync part, printed)
 """
 
 from __future__ import annotations
@@ -213,10 +214,10 @@ def measure_reads(app, floor, tokens: dict, seconds: int) -> list[dict]:
     return rows
 
 
-def measure_sync(app, tokens: dict, seconds: int) -> list[dict]:
+def measure_sync(app, tokens: dict, seconds: int, clients: tuple[int, ...] = (1, 10, 50)) -> list[dict]:
     rows = []
     operation = tokens["operations"]["sync"]
-    for connections in (1, 10, 50):
+    for connections in clients:
         before = seizures_of(operation)
         env = {
             "LOADTEST_MODE": "sync",
@@ -699,6 +700,21 @@ def write_section(text: str) -> None:
     path.write_text(content[:start_at] + text + ("\n" + tail if tail else ""))
 
 
+def sync_only(seconds: int, clients: tuple[int, ...]) -> None:
+    """The sync part alone, as the whole run measures it (same server, same wrk script)."""
+    tokens = prepare(burst_devices=0)
+    say(f"Machine: {uptime()}")
+    app = start("app", workers=2, threads=4, **UNTRIPPED_THROTTLES)
+    try:
+        say(f"Sync at {', '.join(map(str, clients))} client(s)")
+        rows = measure_sync(app, tokens, seconds, clients)
+    finally:
+        app.stop()
+    say(f"Machine after: {uptime()}")
+    keep = ("clients", "seizures_per_s", "p50_us", "p95_us", "p99_us", "statuses")
+    print(json.dumps([{name: row.get(name) for name in keep} for row in rows]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOADTEST_SECONDS", "10")))
@@ -706,6 +722,12 @@ def main() -> None:
     parser.add_argument("--burst-limit", type=float, default=float(os.environ.get("LOADTEST_BURST_LIMIT_S", "240")))
     parser.add_argument("--no-write", action="store_true", help="print the figures, leave docs/BENCHMARKS.md")
     parser.add_argument("--report-only", action="store_true", help="rewrite the section from var/loadtest.json")
+    parser.add_argument(
+        "--sync-only",
+        action="store_true",
+        help="only the sync part (wrk at --sync-clients), printed; docs/BENCHMARKS.md left alone",
+    )
+    parser.add_argument("--sync-clients", default="1,10,50", help="connections for the sync part, comma-separated")
     args = parser.parse_args()
     if args.report_only:
         write_section(report(json.loads((REPO / "var" / "loadtest.json").read_text())))
@@ -715,6 +737,9 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: run `make system-deps` (scripts/system_deps.sh installs it).")
+    if args.sync_only:
+        sync_only(args.seconds, tuple(int(n) for n in args.sync_clients.split(",")))
+        return
     results: dict = {"started": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "seconds": args.seconds}
     tokens = prepare(burst_devices=50)
     results["seizures"] = tokens["seizures"]

@@ -6,7 +6,9 @@ In DATABASE_URL's database (boroughs loaded: `manage.py load_boroughs`), as a us
 operation of its own ("Sync profile"). Prints, for the median of --runs batches: the wall
 time, the queries (count, time, each statement's first characters) and cProfile's top
 functions by cumulative time. Writes nothing but seizures of its own operation.
-Usage: .venv/bin/python bench/profile_sync.py [--items 100] [--runs 15] [--profile]
+`--stages`: this process's CPU in each stage of a batch (STAGES), without a profiler's overhead;
+`--cpu-clock` (with --profile): cProfile on the CPU clock, so waiting for PostgreSQL is not counted.
+Usage: .venv/bin/python bench/profile_sync.py [--items 100] [--runs 15] [--profile [--cpu-clock]] [--stages]
 """
 
 from __future__ import annotations
@@ -57,12 +59,76 @@ def batch(operation_id: str, n: int, at: datetime) -> dict:
     }
 
 
+# The stages of a batch, each a function timed (this process's CPU) where it is called from.
+# A stage nested in another is also counted in its parent's figure.
+STAGES = [
+    ("rest_framework.views.APIView.dispatch", "request in the view (everything below)"),
+    ("ebikeops.sync.views.parse_item", "parse items (envelope + data)"),
+    ("ebikeops.sync.services._answered_already", "stored answers, tombstones, existing"),
+    ("ebikeops.sync.services._with_operations", "operations of the items"),
+    ("ebikeops.operations.services.records_create_many", "checks + INSERTs + audit"),
+    ("ebikeops.operations.validation.BoroughsOf.__init__", "  boroughs of the points"),
+    ("ebikeops.operations.services.rows_insert", "  INSERT seizures, custody"),
+    ("ebikeops.operations.audit_events.collected", "  audit event"),
+    ("ebikeops.core.idempotency.idempotency_keys_store", "store the answers"),
+    ("rest_framework.response.Response.rendered_content", "render the response"),
+]
+
+
+def _time_stages(stages: list[tuple[str, str]]) -> dict[str, list[float]]:
+    """Wrap each stage's function (in its module or class, and where other modules imported
+    it by name) so that its CPU time per call is added to the returned lists."""
+    import functools
+    import importlib
+
+    spent: dict[str, list[float]] = {path: [] for path, _ in stages}
+    for path, _ in stages:
+        parts = path.split(".")
+        for split in range(len(parts) - 1, 0, -1):
+            try:
+                owner = importlib.import_module(".".join(parts[:split]))
+            except ImportError:
+                continue
+            for name in parts[split:-1]:
+                owner = getattr(owner, name)
+            break
+        name = parts[-1]
+        original = owner.__dict__[name]
+        is_property = isinstance(original, property)
+        function = original.fget if is_property else original
+
+        def timed(*args, _function=function, _path=path, **kwargs):
+            started = time.process_time()
+            try:
+                return _function(*args, **kwargs)
+            finally:
+                spent[_path].append(time.process_time() - started)
+
+        wrapper = functools.wraps(function)(timed)
+        setattr(owner, name, property(wrapper) if is_property else wrapper)
+        for module in list(sys.modules.values()):  # `from x import f` copies
+            if getattr(module, "__name__", "").startswith("ebikeops") and getattr(module, name, None) is original:
+                setattr(module, name, wrapper)
+    return spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--profile", action="store_true", help="cProfile the runs too (slower)")
     parser.add_argument("--replay", action="store_true", help="send the same batch every run")
+    parser.add_argument(
+        "--cpu-clock",
+        action="store_true",
+        help="profile with this process's CPU clock, so time waiting for PostgreSQL counts as nothing",
+    )
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="this process's CPU per stage of the batch (STAGES), timed around each function, no profiler",
+    )
+    parser.add_argument("--stats", type=int, default=45, help="how many functions each profile table lists")
     args = parser.parse_args()
 
     import django
@@ -91,8 +157,10 @@ def main() -> None:
     )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user, ttl=timedelta(hours=1)).token}")
-    profile = cProfile.Profile() if args.profile else None
+    timer = (time.process_time,) if args.cpu_clock else ()
+    profile = cProfile.Profile(*timer) if args.profile else None
     same = batch(str(operation.pk), args.items, now - timedelta(minutes=2))
+    spent = _time_stages(STAGES) if args.stages else None
     walls, cpus, captures = [], [], []
     for run in range(args.runs + 1):  # the first warms up
         body = same if args.replay else batch(str(operation.pk), args.items, now - timedelta(minutes=2))
@@ -105,6 +173,9 @@ def main() -> None:
                 profile.disable()
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         assert response.status_code == 200, response.content[:500]
+        if spent is not None and not run:
+            for calls in spent.values():
+                calls.clear()  # the warm-up run is not counted
         if run:
             walls.append(wall)
             cpus.append(cpu)
@@ -120,11 +191,15 @@ def main() -> None:
     print(f"median run: {len(queries)} queries, {db_ms:.1f} ms in the database (client-side)")
     for q in queries:
         print(f"  {float(q['time']) * 1000:7.2f} ms  {q['sql'][:150]}")
+    if spent is not None:
+        print(f"CPU per batch by stage (this process's clock, mean of {args.runs} batches):")
+        for path, label in STAGES:
+            print(f"  {sum(spent[path]) / args.runs * 1000:7.2f} ms  {label}  ({path})")
     if profile is not None:
         stats = pstats.Stats(profile).strip_dirs().sort_stats("cumulative")
-        stats.print_stats(45)
+        stats.print_stats(args.stats)
         stats.print_callers(r"libgeos.py:153|coordseq.py|point.py")
-        stats.sort_stats("tottime").print_stats(30)
+        stats.sort_stats("tottime").print_stats(args.stats)
 
 
 if __name__ == "__main__":

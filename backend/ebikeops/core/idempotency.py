@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -63,43 +64,30 @@ def idempotency_locks(*, user: User, scope: str, keys: Iterable[str]) -> None:
 
 
 def idempotency_keys_get(*, user: User, scope: str, keys: Iterable[str], now: datetime) -> dict[str, IdempotencyKey]:
-    """The unexpired stored answers among `keys`, by key. One query."""
-    found = IdempotencyKey.objects.filter(user=user, scope=scope, key__in=set(keys), expires_at__gt=now)
-    return {stored.key: stored for stored in found}
+    """The unexpired stored answers among `keys`, by key. One query (sql.IDEMPOTENCY_KEYS_GET)."""
+    params = {"keys": sorted(set(keys)), "user_id": user.pk, "scope": scope, "now": now}
+    return {stored.key: stored for stored in IdempotencyKey.objects.raw(sql.IDEMPOTENCY_KEYS_GET, params)}
 
 
 def idempotency_keys_store(
     *, user: User, scope: str, answers: Sequence[tuple[str, str, int, str]], now: datetime
 ) -> None:
     """`idempotency_key_store` for many (key, request fingerprint, status, body) at once, with
-    no headers: one INSERT ... ON CONFLICT that replaces expired answers under the same keys."""
-    expires_at = now + timedelta(days=settings.IDEMPOTENCY_KEY_RETENTION_DAYS)
-    IdempotencyKey.objects.bulk_create(
-        [
-            IdempotencyKey(
-                user=user,
-                scope=scope,
-                key=key,
-                fingerprint=request_fingerprint,
-                response_status=status,
-                response_body=body,
-                response_headers={},
-                created_at=now,
-                expires_at=expires_at,
-            )
-            for key, request_fingerprint, status, body in answers
-        ],
-        update_conflicts=True,
-        unique_fields=["user", "scope", "key"],
-        update_fields=[
-            "fingerprint",
-            "response_status",
-            "response_body",
-            "response_headers",
-            "created_at",
-            "expires_at",
-        ],
-    )
+    no headers: one INSERT ... ON CONFLICT that replaces expired answers under the same keys
+    (sql.IDEMPOTENCY_KEYS_STORE). The keys must differ from one another."""
+    rows = [
+        {"key": key, "fingerprint": request_fingerprint, "status": status, "body": body}
+        for key, request_fingerprint, status, body in answers
+    ]
+    params = {
+        "user_id": user.pk,
+        "scope": scope,
+        "now": now,
+        "expires_at": now + timedelta(days=settings.IDEMPOTENCY_KEY_RETENTION_DAYS),
+        "answers": orjson.dumps(rows).decode(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql.IDEMPOTENCY_KEYS_STORE, params)
 
 
 def idempotency_key_get(*, user: User, scope: str, key: str, now: datetime) -> IdempotencyKey | None:

@@ -12,3 +12,31 @@ TRY_ADVISORY_XACT_LOCK = "SELECT pg_try_advisory_xact_lock(%s)"
 # Many locks, waiting for each, in the order given (callers sort the ids, so that two
 # transactions wanting overlapping sets always take them in the same order: no deadlock).
 ADVISORY_XACT_LOCKS = "SELECT count(pg_advisory_xact_lock(id)) FROM unnest(%s::bigint[]) AS id"
+
+# Many stored answers (idempotency_keys_store) in one statement: the rows as one JSON array
+# of {key, fingerprint, status, body}, which orjson writes and psycopg quotes once (an ORM
+# bulk_create of 100 answers cost ~10 ms of CPU building instances and 900 placeholders).
+# An answer already stored under the same key (an expired one) is replaced.
+IDEMPOTENCY_KEYS_STORE = """INSERT INTO sync_idempotencykey
+    (user_id, scope, key, fingerprint, response_status, response_body, response_headers, created_at, expires_at)
+SELECT %(user_id)s, %(scope)s, r.key, r.fingerprint, r.status, r.body, '{}'::jsonb, %(now)s, %(expires_at)s
+FROM json_to_recordset(%(answers)s::json) AS r(key text, fingerprint text, status smallint, body text)
+ON CONFLICT (user_id, scope, key) DO UPDATE SET
+    fingerprint = EXCLUDED.fingerprint,
+    response_status = EXCLUDED.response_status,
+    response_body = EXCLUDED.response_body,
+    response_headers = EXCLUDED.response_headers,
+    created_at = EXCLUDED.created_at,
+    expires_at = EXCLUDED.expires_at
+"""
+
+# The unexpired stored answers among many keys of one user (idempotency_keys_get). One index
+# probe per key, whatever the planner believes: with `key IN (...)` and statistics that lag
+# a fast-growing table (a fresh database under sync load), PostgreSQL read every answer the
+# user has stored and filtered them (30,000 answers: 264 ms a batch, against 1 ms).
+IDEMPOTENCY_KEYS_GET = """SELECT i.* FROM unnest(%(keys)s::text[]) AS k(key)
+CROSS JOIN LATERAL (
+    SELECT * FROM sync_idempotencykey s
+    WHERE s.user_id = %(user_id)s AND s.scope = %(scope)s AND s.key = k.key AND s.expires_at > %(now)s
+    LIMIT 1
+) AS i"""

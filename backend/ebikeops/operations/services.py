@@ -14,9 +14,11 @@ Every write leaves its audit event (ebikeops.operations.audit_events) in its tra
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import orjson
 from django.contrib.gis.geos import GEOSGeometry, MultiPoint, Point
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -532,22 +534,27 @@ def records_create_many(
 def rows_insert(records: Sequence[Model]) -> None:
     """INSERT new `records` (all of one model, primary keys set) in one statement, as
     `bulk_create` would (each field's `pre_save`, so `auto_now` times are set on the
-    instances too) but with one array parameter per column (operations.sql). Raises
+    instances too) but with the rows as one JSON parameter (operations.sql). Raises
     IntegrityError when a row breaks a constraint (an id already taken): nothing is written."""
     model = type(records[0])
-    fields = model._meta.concrete_fields
-    columns: list[list[Any]] = [[] for _ in fields]
-    for record in records:
-        for values, field in zip(columns, fields, strict=True):
-            value = field.pre_save(record, True)
-            if isinstance(value, GEOSGeometry):
-                value = bytes(value.ewkb)
-            values.append(value)
+    columns = [(field.column, field) for field in model._meta.concrete_fields]
+    rows = [{column: field.pre_save(record, True) for column, field in columns} for record in records]
     with connection.cursor() as cursor:
-        cursor.execute(sql.rows_insert_sql(model), columns)
+        cursor.execute(sql.rows_insert_sql(model), [orjson.dumps(rows, default=_column_json).decode()])
     for record in records:
         record._state.adding = False
         record._state.db = connection.alias
+
+
+def _column_json(value: Any) -> str:
+    """What orjson does not write itself, as the column's input function reads it."""
+    if isinstance(value, GEOSGeometry):
+        return value.hexewkb.decode()  # exact, SRID included
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return "\\x" + bytes(value).hex()
+    raise TypeError(f"rows_insert cannot write a {type(value).__name__} value")
 
 
 def _taken(taken: bool) -> None:
