@@ -196,6 +196,43 @@ def median_ms(function, runs: int) -> float:
     return statistics.median(times) * 1000
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its PostgreSQL backend (/proc/PID/schedstat, in ns): the
+    work a request costs, which other processes' load on the shared cores does not inflate as
+    it does wall time. Needs the database server on this machine (else this process alone)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    backend = connection.connection.info.backend_pid
+    try:
+        server = int(Path(f"/proc/{backend}/schedstat").read_text().split()[0]) / 1e9
+    except OSError:
+        server = 0.0
+    return time.process_time() + server
+
+
+def timed(function) -> tuple[float, float]:
+    """(wall ms, CPU ms) of one call of `function`."""
+    cpu, started = cpu_seconds(), time.perf_counter()
+    function()
+    return (time.perf_counter() - started) * 1000, (cpu_seconds() - cpu) * 1000
+
+
+def interleaved(function, runs: int, results: dict, name: str) -> None:
+    """`runs` pairs of calls, with audit then without, so that load hits both alike; stores the
+    medians of wall and CPU time, and the pairs' wall ratios."""
+    with_audit, without = [], []
+    for _ in range(runs):
+        with_audit.append(timed(function))
+        with _without_audit():
+            without.append(timed(function))
+    results[f"{name}_with"] = statistics.median(w for w, _ in with_audit)
+    results[f"{name}_without"] = statistics.median(w for w, _ in without)
+    results[f"{name}_cpu_with"] = statistics.median(c for _, c in with_audit)
+    results[f"{name}_cpu_without"] = statistics.median(c for _, c in without)
+    results[f"{name}_pairs"] = [a[0] / b[0] for a, b in zip(with_audit, without, strict=True)]
+
+
 def bench_queries(runs: int, results: dict) -> None:
     from django.db import connection
 
@@ -401,15 +438,8 @@ def bench_list_read(runs: int, results: dict, token: str, operation_id: str) -> 
         response = client.get(url, HTTP_AUTHORIZATION=f"Token {token}")
         assert response.status_code == 200 and len(response.json()["features"]) == 100
 
-    # Interleaved, so that load on the shared machine hits both alike.
-    with_audit, without = [], []
     read()
-    for _ in range(runs):
-        with_audit.append(median_ms(read, 1))
-        with _without_audit():
-            without.append(median_ms(read, 1))
-    results["list_with"] = statistics.median(with_audit)
-    results["list_without"] = statistics.median(without)
+    interleaved(read, runs, results, "list")
 
 
 def bench_sync(runs: int, results: dict, token: str, operation_id: str) -> None:
@@ -426,13 +456,8 @@ def bench_sync(runs: int, results: dict, token: str, operation_id: str) -> None:
         )
         assert response.status_code == 200, response.content[:500]
 
-    with_audit, without = [], []
-    for _ in range(runs):
-        with_audit.append(median_ms(batch, 1))
-        with _without_audit():
-            without.append(median_ms(batch, 1))
-    results["sync_with"] = statistics.median(with_audit)
-    results["sync_without"] = statistics.median(without)
+    batch()
+    interleaved(batch, runs, results, "sync")
 
 
 def machine() -> str:
@@ -545,15 +570,85 @@ def write_section(text: str) -> None:
     path.write_text(content[:start] + "\n" + text + tail)
 
 
+def overhead_only(args: argparse.Namespace) -> None:
+    """The write and read overhead alone, interleaved with/without, in a minute or so."""
+    from django.conf import settings
+
+    from ebikeops.audit.services import chains_ensure
+
+    chains_ensure(chains=settings.AUDIT_CHAINS)
+    found = users()
+    officer, token = found["bench-officer"]
+    operation_id = ensure_seizures(officer)
+    results: dict = {}
+    if args.profile:
+        profile_sync(token, operation_id)
+        return
+    bench_list_read(args.runs * 2, results, token, operation_id)
+    if not args.no_sync:
+        bench_sync(args.runs, results, token, operation_id)
+    load = os.getloadavg()
+    for name in ("list", "sync"):
+        if f"{name}_with" in results:
+            with_, without = results[f"{name}_with"], results[f"{name}_without"]
+            cpu_with, cpu_without = results[f"{name}_cpu_with"], results[f"{name}_cpu_without"]
+            print(
+                f"{name}: wall with {ms(with_)}, without {ms(without)}, overhead {100 * (with_ / without - 1):+.1f} % "
+                f"(median of per-pair ratios {100 * (statistics.median(results[f'{name}_pairs']) - 1):+.1f} %); "
+                f"CPU with {ms(cpu_with)}, without {ms(cpu_without)}, overhead "
+                f"{100 * (cpu_with / cpu_without - 1):+.1f} % (medians of {len(results[f'{name}_pairs'])} pairs)"
+            )
+    print(f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
+
+
+def profile_sync(token: str, operation_id: str) -> None:
+    """cProfile of one audited 500-seizure batch, sorted by own time, to see where the audit's
+    share goes (Python build, jsonable, JSON encoding, the INSERT with its trigger)."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    from tests.sync import items
+
+    client = Client()
+
+    def body() -> dict:
+        return {"items": [items.seizure(operation_id, n) for n in range(500)]}
+
+    warm = client.post("/api/v1/sync/", body(), content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
+    assert warm.status_code == 200, warm.content[:500]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    auth = f"Token {token}"
+    response = client.post("/api/v1/sync/", body(), content_type="application/json", HTTP_AUTHORIZATION=auth)
+    profiler.disable()
+    assert response.status_code == 200, response.content[:500]
+    stats = pstats.Stats(profiler).sort_stats("cumulative")
+    stats.print_stats(r"audit|sync/services|operations/services|execute", 30)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_callees(r"audit_events.py.*collected|event_record|base.py.*save")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--no-sync", action="store_true", help="leave out the sync batch")
     parser.add_argument("--appends", type=int, default=1_000, help="events each writer appends")
+    parser.add_argument(
+        "--overhead-only",
+        action="store_true",
+        help="only the with/without audit pairs (list read, sync batch) on the events already there; "
+        "prints them, leaves docs/BENCHMARKS.md alone",
+    )
+    parser.add_argument("--profile", action="store_true", help="with --overhead-only: cProfile one audited batch")
     args = parser.parse_args()
     ensure_database()
     setup_django()
+    if args.overhead_only:
+        overhead_only(args)
+        return
     ensure_events(args.events)
     found = users()
     auditor_token = found["bench-auditor"][1]
