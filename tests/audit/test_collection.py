@@ -11,7 +11,13 @@ from django.db import connection, transaction
 
 from ebikeops.audit.models import AuditEvent
 from ebikeops.audit.selectors import chain_verify
-from ebikeops.audit.services import AuditOutsideTransaction, collection_record, event_record, jsonable
+from ebikeops.audit.services import (
+    AuditOutsideTransaction,
+    CollectionIncomplete,
+    collection_record,
+    event_record,
+    jsonable,
+)
 from ebikeops.operations.audit_events import snapshot
 from ebikeops.operations.models import Arrest, Operation, Seizure
 from tests.factories import ArrestFactory, OperationFactory, SeizureFactory
@@ -113,6 +119,20 @@ def test_a_rolled_back_collection_leaves_no_event(officer, boroughs):
     with pytest.raises(Undo):
         collect_then_fail(seizure, officer)
     assert not AuditEvent.objects.filter(records__contains=[key(seizure)]).exists()
+
+
+def test_a_record_that_is_not_stored_fails_the_write(officer, boroughs):
+    stored = SeizureFactory()
+    never_saved = Seizure(pk=uuid.uuid4())
+    with pytest.raises(CollectionIncomplete, match="1 of the 2 new records are not stored"):
+        collect_then_fail_if_it_returns([stored, never_saved], officer)
+    assert not AuditEvent.objects.filter(records__contains=[key(stored)]).exists()
+
+
+def collect_then_fail_if_it_returns(records, actor) -> None:
+    with transaction.atomic():
+        collection_record(records=records, actor=actor)
+        raise AssertionError("collection_record returned")
 
 
 def test_models_are_the_ones_whose_fields_it_knows():

@@ -27,6 +27,10 @@ class AuditOutsideTransaction(RuntimeError):
     """A write's event was recorded outside a transaction: it could outlive a rolled-back change."""
 
 
+class CollectionIncomplete(RuntimeError):
+    """A collection event named a record whose row is not stored in the writer's transaction."""
+
+
 def record_key(record: RecordRef) -> str:
     """ "type:id" for a model instance, a ("type", id) pair, or a key already made."""
     if isinstance(record, str):
@@ -163,7 +167,8 @@ def collection_record(*, records: Sequence[Model], actor: Any = None, context: A
     any number) and return its id. Its content is what `event_record` would store for
     changes={key: {"field": [None, value]}} of each record's stored fields, but PostgreSQL
     reads it from the rows (sql.collection_insert_sql): Python never builds, encodes or ships
-    it. Raises AuditOutsideTransaction outside `transaction.atomic()`."""
+    it. Raises AuditOutsideTransaction outside `transaction.atomic()`, and CollectionIncomplete
+    if a record is not stored (then the caller's transaction must roll back, as any error)."""
     event = _event(action=Action.COLLECT, actor=actor, context=context, endpoint=None, purpose=None)
     by_model: dict[type[Model], list[Any]] = {}
     for record in records:
@@ -189,7 +194,12 @@ def collection_record(*, records: Sequence[Model], actor: Any = None, context: A
                 *per_model,
             ],
         )
-        (event_id,) = cursor.fetchone()
+        event_id, found = cursor.fetchone()
+    keys = {record_key(record) for record in records}
+    if found != len(keys):
+        # A record not (or no longer) stored in this transaction: its content cannot be read,
+        # and an event without it would not account for it. Fails the write.
+        raise CollectionIncomplete(f"{len(keys) - found} of the {len(keys)} new records are not stored.")
     return event_id
 
 

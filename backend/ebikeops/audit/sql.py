@@ -188,9 +188,11 @@ _COLLECTION_COLUMNS = (
 
 def collection_insert_sql(models: tuple) -> str:
     """INSERT of one collection event for rows of `models` (params: the event's columns as in
-    _COLLECTION_COLUMNS, then a key prefix and a pk array per model); returns its id."""
+    _COLLECTION_COLUMNS, then a key prefix and a pk array per model); returns its id and how
+    many records its content holds."""
     content = " || ".join(f"({collection_content_sql(model)})" for model in models)
     return (
         f"INSERT INTO audit_event ({_COLLECTION_COLUMNS}, changes) "  # noqa: S608 - columns from the models
-        f"VALUES (%s, %s, %s, %s, %s, %s::inet, %s, %s, %s, %s, %s::varchar(80)[], %s, {content}) RETURNING id"
+        f"VALUES (%s, %s, %s, %s, %s, %s::inet, %s, %s, %s, %s, %s::varchar(80)[], %s, {content}) "
+        "RETURNING id, (SELECT count(*) FROM jsonb_object_keys(changes))"
     )
