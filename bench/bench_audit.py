@@ -219,15 +219,23 @@ def timed(function) -> tuple[float, float]:
 
 
 def interleaved(function, runs: int, results: dict, name: str) -> None:
-    """`runs` pairs of calls, with audit then without, so that load hits both alike; stores the
+    """`runs` pairs of calls, with audit and without, so that load hits both alike; stores the
     medians of wall and CPU time, and the pairs' wall ratios."""
     with_audit, without, own = [], [], []
-    for _ in range(runs):
+
+    def audited() -> None:
         with _audit_calls_timed() as spent:
             with_audit.append(timed(function))
         own.append(spent)
+
+    def unaudited() -> None:
         with _without_audit():
             without.append(timed(function))
+
+    for run in range(runs):
+        # Each pair's order alternates, so that neither side always follows the other.
+        for side in (audited, unaudited) if run % 2 == 0 else (unaudited, audited):
+            side()
     results[f"{name}_with"] = statistics.median(w for w, _ in with_audit)
     results[f"{name}_without"] = statistics.median(w for w, _ in without)
     results[f"{name}_cpu_with"] = statistics.median(c for _, c in with_audit)
