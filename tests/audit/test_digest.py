@@ -37,7 +37,14 @@ def _raw_event(changes_json: str | None) -> None:
 def test_the_triggers_hash_is_the_literal_formulas_on_awkward_rows():
     with transaction.atomic(), command_context("test"):
         for changes in AWKWARD_CHANGES:
-            event_record(action="alter", records=["seizure:1"], changes=changes, filters={"none": None, "a": [None]})
+            # Under 8 KB the trigger takes the literal formula; over it, the pieces.
+            for padding in ({}, {"pad:1": {"notes": [None, "x" * 9000]}}):
+                event_record(
+                    action="alter",
+                    records=["seizure:1"],
+                    changes={**changes, **padding},
+                    filters={"none": None, "a": [None]},
+                )
         event_record(action="consult", records=[], filters=None)
         for changes_json in ('[1, null, {"a": null}]', "null", '"text"', None):
             _raw_event(changes_json)
@@ -46,7 +53,7 @@ def test_the_triggers_hash_is_the_literal_formulas_on_awkward_rows():
             "SELECT id, hash, audit_event_digest(to_jsonb(e)) FROM audit_event AS e ORDER BY id",
         )
         rows = cursor.fetchall()
-    assert len(rows) == len(AWKWARD_CHANGES) + 5
+    assert len(rows) == 2 * len(AWKWARD_CHANGES) + 5
     for event_id, stored, literal in rows:
         assert stored == literal, f"event {event_id}: the trigger's hash is not the literal formula's"
     assert chain_verify().intact
