@@ -196,6 +196,55 @@ def median_ms(function, runs: int) -> float:
     return statistics.median(times) * 1000
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its PostgreSQL backend (/proc/PID/schedstat, in ns): the
+    work a request costs, which other processes' load on the shared cores does not inflate as
+    it does wall time. Needs the database server on this machine (else this process alone)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    backend = connection.connection.info.backend_pid
+    try:
+        server = int(Path(f"/proc/{backend}/schedstat").read_text().split()[0]) / 1e9
+    except OSError:
+        server = 0.0
+    return time.process_time() + server
+
+
+def timed(function) -> tuple[float, float]:
+    """(wall ms, CPU ms) of one call of `function`."""
+    cpu, started = cpu_seconds(), time.perf_counter()
+    function()
+    return (time.perf_counter() - started) * 1000, (cpu_seconds() - cpu) * 1000
+
+
+def interleaved(function, runs: int, results: dict, name: str) -> None:
+    """`runs` pairs of calls, with audit and without, so that load hits both alike; stores the
+    medians of wall and CPU time, and the pairs' wall ratios."""
+    with_audit, without, own = [], [], []
+
+    def audited() -> None:
+        with _audit_calls_timed() as spent:
+            with_audit.append(timed(function))
+        own.append(spent)
+
+    def unaudited() -> None:
+        with _without_audit():
+            without.append(timed(function))
+
+    for run in range(runs):
+        # Each pair's order alternates, so that neither side always follows the other.
+        for side in (audited, unaudited) if run % 2 == 0 else (unaudited, audited):
+            side()
+    results[f"{name}_with"] = statistics.median(w for w, _ in with_audit)
+    results[f"{name}_without"] = statistics.median(w for w, _ in without)
+    results[f"{name}_cpu_with"] = statistics.median(c for _, c in with_audit)
+    results[f"{name}_cpu_without"] = statistics.median(c for _, c in without)
+    results[f"{name}_pairs"] = [a[0] / b[0] for a, b in zip(with_audit, without, strict=True)]
+    results[f"{name}_own_wall"] = statistics.median(w for w, _ in own)
+    results[f"{name}_own_cpu"] = statistics.median(c for _, c in own)
+
+
 def bench_queries(runs: int, results: dict) -> None:
     from django.db import connection
 
@@ -370,6 +419,39 @@ def ensure_seizures(user) -> str:
     return str(operation.pk)
 
 
+_AUDIT_CALLS = ("collected", "altered", "erased", "photos_collected", "photos_erased")
+
+
+@contextlib.contextmanager
+def _audit_calls_timed():
+    """Yields [wall ms, CPU ms] that the write services' audit calls (operations.audit_events)
+    take inside the block, summed: the audit's own cost on a write, measured within one
+    request rather than as the difference of two noisy requests."""
+    from ebikeops.operations import audit_events
+
+    spent = [0.0, 0.0]
+    saved = {name: getattr(audit_events, name) for name in _AUDIT_CALLS}
+
+    def wrap(function):
+        def timed_call(*args, **kwargs):
+            cpu, started = cpu_seconds(), time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[0] += (time.perf_counter() - started) * 1000
+                spent[1] += (cpu_seconds() - cpu) * 1000
+
+        return timed_call
+
+    try:
+        for name, function in saved.items():
+            setattr(audit_events, name, wrap(function))
+        yield spent
+    finally:
+        for name, function in saved.items():
+            setattr(audit_events, name, function)
+
+
 @contextlib.contextmanager
 def _without_audit():
     """The same requests with no audit at all: AuditMiddleware out, and the write services'
@@ -379,10 +461,9 @@ def _without_audit():
 
     from ebikeops.operations import audit_events
 
-    names = ("collected", "altered", "erased", "photos_collected", "photos_erased")
-    saved = {name: getattr(audit_events, name) for name in names}
+    saved = {name: getattr(audit_events, name) for name in _AUDIT_CALLS}
     try:
-        for name in names:
+        for name in _AUDIT_CALLS:
             setattr(audit_events, name, lambda *args, **kwargs: None)
         with override_settings(MIDDLEWARE=[m for m in settings.MIDDLEWARE if "audit" not in m]):
             yield
@@ -401,15 +482,8 @@ def bench_list_read(runs: int, results: dict, token: str, operation_id: str) -> 
         response = client.get(url, HTTP_AUTHORIZATION=f"Token {token}")
         assert response.status_code == 200 and len(response.json()["features"]) == 100
 
-    # Interleaved, so that load on the shared machine hits both alike.
-    with_audit, without = [], []
     read()
-    for _ in range(runs):
-        with_audit.append(median_ms(read, 1))
-        with _without_audit():
-            without.append(median_ms(read, 1))
-    results["list_with"] = statistics.median(with_audit)
-    results["list_without"] = statistics.median(without)
+    interleaved(read, runs, results, "list")
 
 
 def bench_sync(runs: int, results: dict, token: str, operation_id: str) -> None:
@@ -426,13 +500,8 @@ def bench_sync(runs: int, results: dict, token: str, operation_id: str) -> None:
         )
         assert response.status_code == 200, response.content[:500]
 
-    with_audit, without = [], []
-    for _ in range(runs):
-        with_audit.append(median_ms(batch, 1))
-        with _without_audit():
-            without.append(median_ms(batch, 1))
-    results["sync_with"] = statistics.median(with_audit)
-    results["sync_without"] = statistics.median(without)
+    batch()
+    interleaved(batch, runs, results, "sync")
 
 
 def machine() -> str:
@@ -460,6 +529,15 @@ def ms(milliseconds: float) -> str:
     return f"{milliseconds:,.1f} ms" if milliseconds < 100 else f"{milliseconds:,.0f} ms"
 
 
+def overhead_row(label: str, name: str, results: dict) -> str:
+    wall, wall_without = results[f"{name}_with"], results[f"{name}_without"]
+    cpu, cpu_without = results[f"{name}_cpu_with"], results[f"{name}_cpu_without"]
+    return (
+        f"| {label} | {ms(wall)} | {ms(wall_without)} | {100 * (wall / wall_without - 1):+.1f} % "
+        f"| {ms(cpu)} | {ms(cpu_without)} | {100 * (cpu / cpu_without - 1):+.1f} % |"
+    )
+
+
 def report(results: dict, events: int) -> str:
     size = psql(
         "-c",
@@ -468,7 +546,6 @@ def report(results: dict, events: int) -> str:
     ).strip()
     consulted, api_page = ms(results["consulted"]), ms(results["api_page"])
     by_record, by_minute = ms(results["by_record"]), ms(results["by_minute"])
-    list_with, list_without = ms(results["list_with"]), ms(results["list_without"])
     lines = [
         "## Audit trail",
         "",
@@ -501,17 +578,15 @@ def report(results: dict, events: int) -> str:
             for w in (1, 4, 8)
         ),
         "",
-        "| with and without audit | with | without | overhead |",
-        "| --- | ---: | ---: | ---: |",
-        f"| `GET /api/v1/seizures/?page_size=100` (100 features) | {list_with} | {list_without} "
-        f"| {100 * (results['list_with'] / results['list_without'] - 1):+.1f} % |",
+        "With and without audit, interleaved pairs (medians); CPU is this process's and its PostgreSQL "
+        "backend's (/proc/PID/schedstat), which the other processes' load inflates far less than wall time:",
+        "",
+        "| with and without audit | wall with | wall without | wall overhead | CPU with | CPU without | CPU overhead |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        overhead_row("`GET /api/v1/seizures/?page_size=100` (100 features)", "list", results),
     ]
     if "sync_with" in results:
-        lines.append(
-            f"| `POST /api/v1/sync/` with 500 new seizures | {ms(results['sync_with'])} "
-            f"| {ms(results['sync_without'])} "
-            f"| {100 * (results['sync_with'] / results['sync_without'] - 1):+.1f} % |"
-        )
+        lines.append(overhead_row("`POST /api/v1/sync/` with 500 new seizures", "sync", results))
     lines += [
         "",
         "Reading them:",
@@ -521,9 +596,9 @@ def report(results: dict, events: int) -> str:
         "- Each read pays one INSERT after the view (autocommit: its chain head is held for that statement and "
         "its commit only); the figure above is that cost on a realistic table.",
         "- A sync batch's new seizures are one INSERT and one collection event naming each of them with its "
-        "content (about 0.9 KB a seizure); what the sync overhead above still pays is building that content in "
-        "Python (one snapshot per record) and PostgreSQL hashing the event (to_jsonb, strip nulls, SHA-256 over "
-        "some 450 KB).",
+        "content (about 0.9 KB a seizure), which PostgreSQL builds from the rows in the event's INSERT "
+        "(audit.collection_record); what the sync overhead above pays is that build and the trigger hashing "
+        "the event (to_jsonb, strip nulls, SHA-256 over some 450 KB).",
         "- Appending is bound by the commit (the machine's fsync): with one chain every writer waits for the "
         "head, held until the writer's commit, so the trail appends at one writer's rate however many write; "
         "with several chains each writer takes a free head (SKIP LOCKED) and the rate follows the floor "
@@ -545,15 +620,90 @@ def write_section(text: str) -> None:
     path.write_text(content[:start] + "\n" + text + tail)
 
 
+def overhead_only(args: argparse.Namespace) -> None:
+    """The write and read overhead alone, interleaved with/without, in a minute or so."""
+    from django.conf import settings
+
+    from ebikeops.audit.services import chains_ensure
+
+    chains_ensure(chains=settings.AUDIT_CHAINS)
+    found = users()
+    officer, token = found["bench-officer"]
+    operation_id = ensure_seizures(officer)
+    results: dict = {}
+    if args.profile:
+        profile_sync(token, operation_id)
+        return
+    if not args.no_list:
+        bench_list_read(args.runs * 2, results, token, operation_id)
+    if not args.no_sync:
+        bench_sync(args.runs, results, token, operation_id)
+    load = os.getloadavg()
+    for name in ("list", "sync"):
+        if f"{name}_with" in results:
+            with_, without = results[f"{name}_with"], results[f"{name}_without"]
+            cpu_with, cpu_without = results[f"{name}_cpu_with"], results[f"{name}_cpu_without"]
+            print(
+                f"{name}: wall with {ms(with_)}, without {ms(without)}, overhead {100 * (with_ / without - 1):+.1f} % "
+                f"(median of per-pair ratios {100 * (statistics.median(results[f'{name}_pairs']) - 1):+.1f} %); "
+                f"CPU with {ms(cpu_with)}, without {ms(cpu_without)}, overhead "
+                f"{100 * (cpu_with / cpu_without - 1):+.1f} % (medians of {len(results[f'{name}_pairs'])} pairs); "
+                f"the write services' audit calls themselves: wall {ms(results[f'{name}_own_wall'])} "
+                f"({100 * results[f'{name}_own_wall'] / without:.1f} % of the request without audit), "
+                f"CPU {ms(results[f'{name}_own_cpu'])} ({100 * results[f'{name}_own_cpu'] / cpu_without:.1f} %)"
+            )
+    print(f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
+
+
+def profile_sync(token: str, operation_id: str) -> None:
+    """cProfile of one audited 500-seizure batch, sorted by own time, to see where the audit's
+    share goes (Python build, jsonable, JSON encoding, the INSERT with its trigger)."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    from tests.sync import items
+
+    client = Client()
+
+    def body() -> dict:
+        return {"items": [items.seizure(operation_id, n) for n in range(500)]}
+
+    warm = client.post("/api/v1/sync/", body(), content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
+    assert warm.status_code == 200, warm.content[:500]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    auth = f"Token {token}"
+    response = client.post("/api/v1/sync/", body(), content_type="application/json", HTTP_AUTHORIZATION=auth)
+    profiler.disable()
+    assert response.status_code == 200, response.content[:500]
+    stats = pstats.Stats(profiler).sort_stats("cumulative")
+    stats.print_stats(r"audit|sync/services|operations/services|execute", 30)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_callees(r"audit_events.py.*collected|event_record|base.py.*save")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--no-sync", action="store_true", help="leave out the sync batch")
     parser.add_argument("--appends", type=int, default=1_000, help="events each writer appends")
+    parser.add_argument(
+        "--overhead-only",
+        action="store_true",
+        help="only the with/without audit pairs (list read, sync batch) on the events already there; "
+        "prints them, leaves docs/BENCHMARKS.md alone",
+    )
+    parser.add_argument("--no-list", action="store_true", help="with --overhead-only: leave out the list read")
+    parser.add_argument("--profile", action="store_true", help="with --overhead-only: cProfile one audited batch")
     args = parser.parse_args()
     ensure_database()
     setup_django()
+    if args.overhead_only:
+        overhead_only(args)
+        return
     ensure_events(args.events)
     found = users()
     auditor_token = found["bench-auditor"][1]

@@ -6,7 +6,7 @@ change. Consultations and disclosures are recorded by `AuditMiddleware` once per
 """
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,10 @@ RecordRef = Model | str | tuple[str, Any]
 
 class AuditOutsideTransaction(RuntimeError):
     """A write's event was recorded outside a transaction: it could outlive a rolled-back change."""
+
+
+class CollectionIncomplete(RuntimeError):
+    """A collection event named a record whose row is not stored in the writer's transaction."""
 
 
 def record_key(record: RecordRef) -> str:
@@ -79,6 +83,9 @@ class _Encoder(DjangoJSONEncoder):
             # GeoJSON (twice, with a hasattr test) was most of a 500-seizure sync's audit cost.
             if o.geom_type == "Point" and not o.empty:
                 return {"type": "Point", "coordinates": list(o.coords)}
+            # An operation's stop points likewise (and as sql.collection_content_sql writes them).
+            if o.geom_type == "MultiPoint" and not o.empty:
+                return {"type": "MultiPoint", "coordinates": [list(point) for point in o.coords]}
             return json.loads(o.json)
         if hasattr(o, "geojson"):
             return json.loads(o.geojson)
@@ -116,6 +123,20 @@ def event_record(
     """
     if action not in Action.values:
         raise ValueError(f"{action!r} is not an audit action; use one of {', '.join(Action.values)}.")
+    event = _event(action=action, actor=actor, context=context, endpoint=endpoint, purpose=purpose)
+    event.records = [record_key(record) for record in records]
+    event.filters = jsonable(dict(filters)) if filters is not None else None
+    event.count = count
+    event.changes = jsonable(dict(changes)) if changes is not None else None
+    # One INSERT: atomic on its own (a read's event needs no transaction; a write's is in one).
+    event.save(force_insert=True)
+    return event
+
+
+def _event(
+    *, action: str, actor: Any, context: AuditContext | None, endpoint: str | None, purpose: str | None
+) -> AuditEvent:
+    """An unsaved event with who, how and why filled in (the rest is the caller's)."""
     if action in WRITE_ACTIONS and not connection.in_atomic_block:
         raise AuditOutsideTransaction(
             f"A {action} event must be recorded inside the writer's transaction (transaction.atomic())."
@@ -124,7 +145,7 @@ def event_record(
     if actor is None and context is not None:
         actor = context.actor()
     client_kind, client_ref = context.client() if context else (ClientKind.SYSTEM, "")
-    event = AuditEvent(
+    return AuditEvent(
         actor_id=getattr(actor, "pk", None),
         actor_username=getattr(actor, "username", "") or "",
         actor_role=getattr(actor, "role", "") or "",
@@ -135,17 +156,51 @@ def event_record(
         request_id=context.request_id if context else "",
         action=action,
         endpoint=(endpoint if endpoint is not None else (context.endpoint if context else ""))[:100],
-        records=[record_key(record) for record in records],
-        filters=jsonable(dict(filters)) if filters is not None else None,
-        count=count,
-        changes=jsonable(dict(changes)) if changes is not None else None,
         purpose=(purpose if purpose is not None else (context.purpose if context else ""))[:500].replace(
             "\x00", "\ufffd"
         ),
     )
-    # One INSERT: atomic on its own (a read's event needs no transaction; a write's is in one).
-    event.save(force_insert=True)
-    return event
+
+
+def collection_record(*, records: Sequence[Model], actor: Any = None, context: AuditContext | None = None) -> int:
+    """Append one collection event for new `records` (saved in this transaction; any models,
+    any number) and return its id. Its content is what `event_record` would store for
+    changes={key: {"field": [None, value]}} of each record's stored fields, but PostgreSQL
+    reads it from the rows (sql.collection_insert_sql): Python never builds, encodes or ships
+    it. Raises AuditOutsideTransaction outside `transaction.atomic()`, and CollectionIncomplete
+    if a record is not stored (then the caller's transaction must roll back, as any error)."""
+    event = _event(action=Action.COLLECT, actor=actor, context=context, endpoint=None, purpose=None)
+    by_model: dict[type[Model], list[Any]] = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record.pk)
+    models = tuple(by_model)
+    per_model = [value for model, pks in by_model.items() for value in (f"{model._meta.model_name}:", pks)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.collection_insert_sql(models),
+            [
+                event.actor_id,
+                event.actor_username,
+                event.actor_role,
+                event.client_kind,
+                event.client_ref,
+                event.ip,
+                event.user_agent,
+                event.request_id,
+                event.action,
+                event.endpoint,
+                [record_key(record) for record in records],
+                event.purpose,
+                *per_model,
+            ],
+        )
+        event_id, found = cursor.fetchone()
+    keys = {record_key(record) for record in records}
+    if found != len(keys):
+        # A record not (or no longer) stored in this transaction: its content cannot be read,
+        # and an event without it would not account for it. Fails the write.
+        raise CollectionIncomplete(f"{len(keys) - found} of the {len(keys)} new records are not stored.")
+    return event_id
 
 
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -5,6 +5,8 @@ The digest function, the triggers and `audit_event_partition_ensure` live in the
 (migrations 0001 and 0002); these statements call them.
 """
 
+from django.db import connection
+
 # One batch of a chain's walk: the first row with seq in (after, after + size] of chain
 # %(chain)s whose content does not match its hash, or whose prev_hash is not the hash of the
 # row before it in the chain, or whose seq does not follow that row's; and the batch's last
@@ -106,3 +108,91 @@ FROM pg_inherits JOIN pg_class AS parent ON parent.oid = pg_inherits.inhparent
 JOIN pg_class AS child ON child.oid = pg_inherits.inhrelid
 WHERE parent.relname = 'audit_event' ORDER BY child.relname
 """
+
+
+# --- Collection events built by PostgreSQL (services.collection_record) ---------------------
+# A collection event's content is every stored field of each new record, {"field": [null,
+# value]}, keyed "type:id". PostgreSQL reads it from the rows just written, so Python never
+# builds, encodes or ships it (some 450 KB for a 500-seizure sync). Each value is written as
+# `services.jsonable` writes the field's Python value (tests/audit/test_collection.py holds
+# them equal, digit for digit): times in UTC to the millisecond with "Z" (DjangoJSONEncoder),
+# floats as their shortest exact text with ".0" when whole (Python's repr), points from
+# their own doubles.
+
+# A float8 as Python's json writes it: 5.0 not 5 (PostgreSQL's float8out is the shortest exact
+# text too, like repr; 1e15 and above it writes as an exponent, which needs no ".0").
+_FLOAT = "CASE WHEN {c} = trunc({c}) AND abs({c}) < 1e15 THEN ({c}::text || '.0')::jsonb ELSE {c}::text::jsonb END"
+_TIME = (
+    "to_jsonb(to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+    " || CASE WHEN date_trunc('second', {c}) = {c} THEN '' ELSE to_char({c} AT TIME ZONE 'UTC', '.MS') END || 'Z')"
+)
+_POINT = (
+    "jsonb_build_object('type', 'Point', 'coordinates',"
+    " CASE WHEN ST_IsEmpty({c}) THEN '[]'::jsonb ELSE jsonb_build_array({x}, {y}) END)"
+)
+_MULTIPOINT = (
+    "jsonb_build_object('type', 'MultiPoint', 'coordinates', coalesce((SELECT jsonb_agg(jsonb_build_array({x}, {y})"
+    " ORDER BY d.path) FROM ST_Dump({c}) AS d), '[]'::jsonb))"
+)
+
+
+def _value(field, column: str) -> str:
+    """The SQL expression of one field's JSON value (NULL stays NULL)."""
+    kind = field.get_internal_type()
+    if kind == "FloatField":
+        value = _FLOAT.format(c=column)
+    elif kind == "DateTimeField":
+        value = _TIME.format(c=column)
+    elif kind == "DateField":
+        value = f"to_jsonb(to_char({column}, 'YYYY-MM-DD'))"
+    elif kind == "DecimalField":  # DjangoJSONEncoder writes a Decimal as its text
+        value = f"to_jsonb({column}::text)"
+    elif kind == "PointField":
+        x, y = (_FLOAT.format(c=f"ST_{axis}({column})") for axis in "XY")
+        value = _POINT.format(c=column, x=x, y=y)
+    elif kind == "MultiPointField":
+        x, y = (_FLOAT.format(c=f"ST_{axis}(d.geom)") for axis in "XY")
+        value = _MULTIPOINT.format(c=column, x=x, y=y)
+    elif getattr(field, "geom_type", None) or kind in ("DurationField", "TimeField", "BinaryField"):
+        raise ValueError(f"No SQL form of a {kind} for a collection event; add one to audit/sql.py.")
+    else:  # text, numbers, booleans, uuids, foreign keys, json, arrays, file names
+        value = f"to_jsonb({column})"
+    return f"CASE WHEN {column} IS NULL THEN NULL ELSE {value} END"
+
+
+def collection_content_sql(model) -> str:
+    """SELECT of one jsonb: {"<model_name>:<pk>": {"field": [null, value], ...}} over the rows
+    of `model` whose pk is in the array parameter (params: the key prefix, the pks); {} if
+    none. Field names and columns come from the model; values go in params."""
+    quote = connection.ops.quote_name
+    pairs = []
+    for field in model._meta.concrete_fields:
+        column = f"t.{quote(field.column)}"
+        pairs.append(f"'{field.attname}', jsonb_build_array(NULL, {_value(field, column)})")
+    # jsonb_build_object takes at most 100 arguments: 50 fields a call, joined with ||.
+    objects = " || ".join(f"jsonb_build_object({', '.join(pairs[i : i + 50])})" for i in range(0, len(pairs), 50))
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    return (
+        f"SELECT coalesce(jsonb_object_agg(%s || t.{pk}::text, {objects}), '{{}}'::jsonb) "  # noqa: S608
+        f"FROM {table} AS t WHERE t.{pk} = ANY(%s)"
+    )
+
+
+# The event's columns, in the order services.collection_record gives them; `changes` is the
+# content above, one sub-select per model joined with ||. The INSERT trigger sets the rest.
+_COLLECTION_COLUMNS = (
+    "actor_id, actor_username, actor_role, client_kind, client_ref, ip, user_agent, request_id, action, "
+    "endpoint, records, purpose"
+)
+
+
+def collection_insert_sql(models: tuple) -> str:
+    """INSERT of one collection event for rows of `models` (params: the event's columns as in
+    _COLLECTION_COLUMNS, then a key prefix and a pk array per model); returns its id and how
+    many records its content holds."""
+    content = " || ".join(f"({collection_content_sql(model)})" for model in models)
+    return (
+        f"INSERT INTO audit_event ({_COLLECTION_COLUMNS}, changes) "  # noqa: S608 - columns from the models
+        f"VALUES (%s, %s, %s, %s, %s, %s::inet, %s, %s, %s, %s, %s::varchar(80)[], %s, {content}) "
+        "RETURNING id, (SELECT count(*) FROM jsonb_object_keys(changes))"
+    )

@@ -6,13 +6,10 @@ erasures carry the record's whole content ({"field": [null, value]} and [value, 
 erased record stays accountable; alterations the fields that changed, [before, after].
 """
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
-from django.contrib.gis.geos import Point
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
 
 from ebikeops.audit import services as audit
@@ -27,44 +24,11 @@ def snapshot(record: Model) -> Snapshot:
     return audit.jsonable({field.attname: getattr(record, field.attname) for field in record._meta.concrete_fields})
 
 
-_AS_IS = (str, int, float, type(None))  # bool is an int; TextChoices are str
-_DATES_AND_IDS = DjangoJSONEncoder()  # what audit.jsonable makes of a datetime or a UUID
-
-
-def snapshots(records: Sequence[Model]) -> list[Snapshot]:
-    """`snapshot()` of each record, equal value for value (tests/operations/test_audit_events.py),
-    but made for a batch: `snapshot` runs each record through audit.jsonable, field by field;
-    here plain values stay as they are, times and ids are converted directly, and a point's
-    coordinates are written as audit.jsonable writes them (its own doubles, not OGR's text)."""
-    contents: list[Snapshot] = []
-    for record in records:
-        content: Snapshot = {}
-        for field in record._meta.concrete_fields:
-            value = getattr(record, field.attname)
-            if isinstance(value, _AS_IS):
-                content[field.attname] = value
-            elif isinstance(value, datetime | UUID):
-                content[field.attname] = _DATES_AND_IDS.default(value)
-            elif isinstance(value, Point) and not value.empty:
-                content[field.attname] = {"type": "Point", "coordinates": list(value.coords)}
-            else:
-                content[field.attname] = audit.jsonable(value)
-        contents.append(content)
-    return contents
-
-
 def collected(records: Iterable[Model], *, user: User | None) -> None:
-    """A collection event for new `records` (one event however many), with their content."""
-    records = list(records)
-    audit.event_record(
-        action=Action.COLLECT,
-        actor=user,
-        records=records,
-        changes={
-            audit.record_key(r): {f: [None, v] for f, v in content.items()}
-            for r, content in zip(records, snapshots(records), strict=True)
-        },
-    )
+    """A collection event for new `records` (one event however many), with their content as
+    `snapshot` gives it, {"field": [null, value]}; PostgreSQL reads it from the rows just
+    written (audit.collection_record), so a 500-seizure batch never builds it in Python."""
+    audit.collection_record(records=list(records), actor=user)
 
 
 def altered(record: Model, before: Snapshot, *, user: User | None, extra: Mapping[str, Any] | None = None) -> None:

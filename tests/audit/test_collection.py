@@ -1,0 +1,143 @@
+"""audit.collection_record: PostgreSQL builds a collection event's content from the rows, and
+it equals what Python's snapshot gives, digit for digit (issue 13's write overhead)."""
+
+import random
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.gis.geos import MultiPoint, Point
+from django.db import connection, transaction
+
+from ebikeops.audit.models import AuditEvent
+from ebikeops.audit.selectors import chain_verify
+from ebikeops.audit.services import (
+    AuditOutsideTransaction,
+    CollectionIncomplete,
+    collection_record,
+    event_record,
+    jsonable,
+)
+from ebikeops.operations.audit_events import snapshot
+from ebikeops.operations.models import Arrest, Operation, Seizure
+from tests.factories import ArrestFactory, OperationFactory, SeizureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def key(record) -> str:
+    return f"{type(record)._meta.model_name}:{record.pk}"
+
+
+def stored_as_python_wrote_them(records, actor) -> int:
+    """The collection event as it was made before collection_record: Python snapshots each
+    record (re-read, so its times are in UTC) and event_record stores them."""
+    rows = [type(record).objects.get(pk=record.pk) for record in records]
+    changes = {key(row): {field: [None, value] for field, value in snapshot(row).items()} for row in rows}
+    return event_record(action="collect", actor=actor, records=rows, changes=changes).pk
+
+
+def stored_text(event_id: int, record_key: str) -> str:
+    """One record's content as PostgreSQL stored it (jsonb's own text: 5.0 is not 5)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (changes -> %s)::text FROM audit_event WHERE id = %s", [record_key, event_id])
+        return cursor.fetchone()[0]
+
+
+def test_it_writes_each_records_content_as_python_does_to_the_last_digit(officer, boroughs):
+    rng = random.Random(13)
+    # Coordinates with every number of decimals, integers and halves; whole, fractional and
+    # missing accuracies; times with and without microseconds.
+    coordinates = [(round(rng.uniform(-0.5, 0.3), rng.randint(0, 17)), rng.uniform(51.3, 51.7)) for _ in range(120)]
+    coordinates += [(0.0, 51.5), (-0.1, 51.5), (-0.30200000000000005, 51.513), (-0.127758, 51.507351), (-1.0, 51.0)]
+    operation = OperationFactory(
+        lead_officer=officer,
+        created_by=officer,
+        stop_points=MultiPoint(Point(-0.3018, 51.513), Point(-0.30200000000000005, 51.5), srid=4326),
+    )
+    seizures = [
+        SeizureFactory(
+            operation=operation,
+            point=Point(x, y, srid=4326),
+            accuracy_m=rng.choice([None, 5.0, 7.25, 1e-05, 12345678901234567.0]),
+            seized_at=datetime(
+                2025, 11, 29, 12, 0, rng.randint(0, 59), rng.choice([0, 250, 999_999, 1000]), tzinfo=UTC
+            ),
+            notes=rng.choice(["", 'quotes " and \\ back', "caf\u00e9 \U0001f6b2"]),
+        )
+        for x, y in coordinates
+    ]
+    arrest = ArrestFactory(operation=operation, accuracy_m=3.0)
+    records = [operation, *seizures, arrest]
+
+    with transaction.atomic():
+        event_id = collection_record(records=records, actor=officer)
+        before = stored_as_python_wrote_them(records, officer)
+
+    event = AuditEvent.objects.get(pk=event_id)
+    assert event.action == "collect" and event.actor_username == officer.username
+    assert event.records == [key(r) for r in records]
+    assert set(event.changes) == set(event.records)
+    assert event.changes == AuditEvent.objects.get(pk=before).changes
+    for record in records:
+        assert stored_text(event_id, key(record)) == stored_text(before, key(record)), f"{key(record)} differs"
+    assert chain_verify().intact, "the event is hashed and chained like any other"
+
+
+def test_it_writes_empty_and_missing_geometries_as_python_does(officer, boroughs):
+    operation = OperationFactory(lead_officer=officer, created_by=officer, stop_points=None)
+    empty = OperationFactory(lead_officer=officer, created_by=officer, stop_points=MultiPoint(srid=4326))
+    with transaction.atomic():
+        event_id = collection_record(records=[operation, empty], actor=officer)
+        before = stored_as_python_wrote_them([operation, empty], officer)
+    changes = AuditEvent.objects.get(pk=event_id).changes
+    for record in (operation, empty):
+        assert stored_text(event_id, key(record)) == stored_text(before, key(record))
+    assert changes[f"operation:{operation.pk}"]["stop_points"] == [None, None]
+    assert changes[f"operation:{empty.pk}"]["stop_points"] == [None, jsonable(MultiPoint(srid=4326))]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_to_record_outside_the_writers_transaction():
+    with pytest.raises(AuditOutsideTransaction, match="inside the writer's transaction"):
+        collection_record(records=[Seizure(pk=uuid.uuid4())])
+    assert not AuditEvent.objects.exists()
+
+
+class Undo(Exception):
+    pass
+
+
+def collect_then_fail(record, actor) -> None:
+    with transaction.atomic():
+        collection_record(records=[record], actor=actor)
+        raise Undo
+
+
+def test_a_rolled_back_collection_leaves_no_event(officer, boroughs):
+    seizure = SeizureFactory()
+    with pytest.raises(Undo):
+        collect_then_fail(seizure, officer)
+    assert not AuditEvent.objects.filter(records__contains=[key(seizure)]).exists()
+
+
+def test_a_record_that_is_not_stored_fails_the_write(officer, boroughs):
+    stored = SeizureFactory()
+    never_saved = Seizure(pk=uuid.uuid4())
+    with pytest.raises(CollectionIncomplete, match="1 of the 2 new records are not stored"):
+        collect_then_fail_if_it_returns([stored, never_saved], officer)
+    assert not AuditEvent.objects.filter(records__contains=[key(stored)]).exists()
+
+
+def collect_then_fail_if_it_returns(records, actor) -> None:
+    with transaction.atomic():
+        collection_record(records=records, actor=actor)
+        raise AssertionError("collection_record returned")
+
+
+def test_models_are_the_ones_whose_fields_it_knows():
+    # A new field type on a collected model needs its SQL form (audit.sql._value) and a case above.
+    from ebikeops.audit import sql
+
+    for model in (Operation, Seizure, Arrest):
+        assert "jsonb_object_agg" in sql.collection_content_sql(model)
