@@ -20,6 +20,8 @@ measures, all against 127.0.0.1 and for bounded times:
 Figures go into docs/BENCHMARKS.md (the load section) and var/loadtest.json, with the machine
 and its load (`uptime`): other engineers' work shares these 2 cores, so say when it did.
 Usage: .venv/bin/python bench/loadtest.py [--seconds 10] [--burst-items 100] [--no-write]
+       .venv/bin/python bench/loadtest.py --reads-only   (the floor, /health/, operations and
+       seizures only, about a minute: printed, docs/BENCHMARKS.md left as it is)
 """
 
 from __future__ import annotations
@@ -199,9 +201,13 @@ def warm_up(url: str, token: str | None, times: int = 8) -> None:
         httpx.get(url, headers=headers, timeout=60)
 
 
-def measure_reads(app, floor, tokens: dict, seconds: int) -> list[dict]:
+# The rows of `--reads-only`: issue 16's read aims and the floors they are shares of.
+AIM_READS = READS[:4]
+
+
+def measure_reads(app, floor, tokens: dict, seconds: int, reads=READS) -> list[dict]:
     rows = []
-    for label, path, auth in READS:
+    for label, path, auth in reads:
         url = floor.url + "/" if auth == "floor" else app.url + path
         env = {"LOADTEST_MODE": "get"}
         if auth == "token":
@@ -699,6 +705,22 @@ def write_section(text: str) -> None:
     path.write_text(content[:start_at] + text + ("\n" + tail if tail else ""))
 
 
+def reads_only(seconds: int) -> None:
+    """The read aims alone, for a quick before/after: printed with the machine's load."""
+    tokens = prepare(burst_devices=0)
+    say(f"Machine: {uptime()}")
+    app = start("app", workers=2, threads=4, **UNTRIPPED_THROTTLES)
+    floor = start("floor", workers=2, threads=4, app="loadtest_floor:application", PYTHONPATH=str(REPO / "bench"))
+    try:
+        rows = measure_reads(app, floor, tokens, seconds, reads=AIM_READS)
+    finally:
+        app.stop()
+        floor.stop()
+    for row in rows:
+        print(f"{row['label']}: {row['rps']:,.1f} req/s = {100 * row['rps'] / rows[0]['rps']:.1f} % of the floor")
+    say(f"Machine: {uptime()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOADTEST_SECONDS", "10")))
@@ -706,6 +728,9 @@ def main() -> None:
     parser.add_argument("--burst-limit", type=float, default=float(os.environ.get("LOADTEST_BURST_LIMIT_S", "240")))
     parser.add_argument("--no-write", action="store_true", help="print the figures, leave docs/BENCHMARKS.md")
     parser.add_argument("--report-only", action="store_true", help="rewrite the section from var/loadtest.json")
+    parser.add_argument(
+        "--reads-only", action="store_true", help="only the floor, /health/, operations and seizures (printed)"
+    )
     args = parser.parse_args()
     if args.report_only:
         write_section(report(json.loads((REPO / "var" / "loadtest.json").read_text())))
@@ -716,6 +741,9 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: run `make system-deps` (scripts/system_deps.sh installs it).")
     results: dict = {"started": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "seconds": args.seconds}
+    if args.reads_only:
+        reads_only(args.seconds)
+        return
     tokens = prepare(burst_devices=50)
     results["seizures"] = tokens["seizures"]
     results["machine"] = machine()
