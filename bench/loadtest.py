@@ -21,6 +21,8 @@ Figures go into docs/BENCHMARKS.md (the load section) and var/loadtest.json, wit
 and its load (`uptime`): other engineers' work shares these 2 cores, so say when it did.
 Usage: .venv/bin/python bench/loadtest.py [--seconds 10] [--burst-items 100] [--no-write]
        .venv/bin/python bench/loadtest.py --sync-only [--sync-clients 1,10] (the sync part, printed)
+       .venv/bin/python bench/loadtest.py --reads-only   (the floor, /health/, operations and
+       seizures only, about a minute: printed, docs/BENCHMARKS.md left as it is)
 """
 
 from __future__ import annotations
@@ -200,9 +202,13 @@ def warm_up(url: str, token: str | None, times: int = 8) -> None:
         httpx.get(url, headers=headers, timeout=60)
 
 
-def measure_reads(app, floor, tokens: dict, seconds: int) -> list[dict]:
+# The rows of `--reads-only`: issue 16's read aims and the floors they are shares of.
+AIM_READS = READS[:4]
+
+
+def measure_reads(app, floor, tokens: dict, seconds: int, reads=READS) -> list[dict]:
     rows = []
-    for label, path, auth in READS:
+    for label, path, auth in reads:
         url = floor.url + "/" if auth == "floor" else app.url + path
         env = {"LOADTEST_MODE": "get"}
         if auth == "token":
@@ -715,6 +721,22 @@ def sync_only(seconds: int, clients: tuple[int, ...]) -> None:
     print(json.dumps([{name: row.get(name) for name in keep} for row in rows]))
 
 
+def reads_only(seconds: int) -> None:
+    """The read aims alone, for a quick before/after: printed with the machine's load."""
+    tokens = prepare(burst_devices=0)
+    say(f"Machine: {uptime()}")
+    app = start("app", workers=2, threads=4, **UNTRIPPED_THROTTLES)
+    floor = start("floor", workers=2, threads=4, app="loadtest_floor:application", PYTHONPATH=str(REPO / "bench"))
+    try:
+        rows = measure_reads(app, floor, tokens, seconds, reads=AIM_READS)
+    finally:
+        app.stop()
+        floor.stop()
+    for row in rows:
+        print(f"{row['label']}: {row['rps']:,.1f} req/s = {100 * row['rps'] / rows[0]['rps']:.1f} % of the floor")
+    say(f"Machine: {uptime()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOADTEST_SECONDS", "10")))
@@ -728,6 +750,9 @@ def main() -> None:
         help="only the sync part (wrk at --sync-clients), printed; docs/BENCHMARKS.md left alone",
     )
     parser.add_argument("--sync-clients", default="1,10,50", help="connections for the sync part, comma-separated")
+    parser.add_argument(
+        "--reads-only", action="store_true", help="only the floor, /health/, operations and seizures (printed)"
+    )
     args = parser.parse_args()
     if args.report_only:
         write_section(report(json.loads((REPO / "var" / "loadtest.json").read_text())))
@@ -741,6 +766,9 @@ def main() -> None:
         sync_only(args.seconds, tuple(int(n) for n in args.sync_clients.split(",")))
         return
     results: dict = {"started": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "seconds": args.seconds}
+    if args.reads_only:
+        reads_only(args.seconds)
+        return
     tokens = prepare(burst_devices=50)
     results["seizures"] = tokens["seizures"]
     results["machine"] = machine()

@@ -10,7 +10,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from ebikeops.core.models import Role
-from ebikeops.core.tokens import TOKEN_EXPIRED, token_issue
+from ebikeops.core.tokens import TOKEN_EXPIRED, TOKEN_INVALID, token_issue, tokens_by_key
 from tests.factories import UserFactory, token_of
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +96,19 @@ def test_purge_tokens_deletes_only_expired_ones(officer):
     assert out.getvalue().strip() == "1 expired token(s) deleted."
     assert AuthToken.objects.filter(user=officer).count() == 1
     assert _with(live).get("/api/v1/operations/").status_code == 200
+
+
+def test_it_reads_a_token_and_its_user_in_one_query(officer, django_assert_num_queries):
+    issued = token_issue(user=officer)
+    with django_assert_num_queries(1):  # the token joined with its user
+        (found,) = tokens_by_key(issued.token[:15])
+        assert (found.pk, found.user.username, found.user.role) == (issued.instance.pk, officer.username, "officer")
+    assert tokens_by_key("no-such-key") == []
+
+
+def test_a_token_of_the_same_key_but_another_secret_is_refused(officer):
+    issued = token_issue(user=officer)
+    forged = issued.token[:15] + "0" * (len(issued.token) - 15)
+    response = _with(forged).get("/api/v1/operations/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == TOKEN_INVALID

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.gis.geos import MultiPoint, Point
+from django.utils import timezone
 
 from ebikeops.core.pseudonyms import pseudonym
 from ebikeops.operations.api import listing
@@ -135,3 +136,22 @@ def test_it_answers_a_page_past_the_end_with_404(records, officer_client):
         huge = officer_client.get(f"/api/v1/{path}/?page=438357634778915969488125952")
         assert huge.status_code == 404, path
         assert huge["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        SUMMER,
+        WINTER,
+        datetime(1800, 1, 1, tzinfo=UTC),  # London's local mean time (-00:01:15): written in UTC
+        datetime(1847, 12, 1, 0, 1, 15, tzinfo=UTC),  # the first instant of GMT in London
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),  # the first instant of BST in 2026
+    ],
+)
+def test_a_page_writes_each_timestamp_as_the_serializers_field_does(value):
+    field = s.SeizureFeature().fields["seized_at"]
+    plan = listing.plan_for(s.SeizureFeature)
+    (column,) = (
+        column.for_zone(timezone.get_current_timezone()) for column in plan.properties if column.name == "seized_at"
+    )
+    assert column.convert(value) == field.to_representation(value)

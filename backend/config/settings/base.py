@@ -98,7 +98,8 @@ MIDDLEWARE = [
     "ebikeops.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, building an unchanged policy's header once (ebikeops.core.middleware).
+    "ebikeops.core.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 (core.lockout).
     "axes.middleware.AxesMiddleware",
 ]

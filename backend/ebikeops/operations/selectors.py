@@ -10,13 +10,14 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, IntegerField, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 from django_filters import FilterSet
 from django_filters.utils import translate_validation
 
 from ebikeops.core.filters import filter_bbox, filter_distance
 
+from . import sql
 from .filters import ArrestFilter, OperationFilter, SeizureFilter
 from .models import Arrest, Operation, Seizure, SeizurePhoto, Tombstone, VehicleType
 
@@ -26,19 +27,12 @@ from .models import Arrest, Operation, Seizure, SeizurePhoto, Tombstone, Vehicle
 WITHOUT_BOUNDARY = ("borough__geom",)
 
 
-def _count_of(model, **conditions) -> Coalesce:
-    """How many `model` rows belong to each operation (meeting `conditions`): a correlated
-    subquery on the operation foreign key's index. PostgreSQL evaluates it only for the rows
-    it returns (after ORDER BY and LIMIT, unless the order is by a count), and COUNT(*) of the
-    list drops it: a page costs its own rows, not every operation's seizures."""
-    counted = (
-        model.objects.filter(operation=OuterRef("pk"), **conditions)
-        .order_by()
-        .values("operation")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+def _total(sql_text: str, params: tuple = ()) -> RawSQL:
+    """A total per operation (a correlated COUNT from ebikeops.operations.sql): PostgreSQL
+    evaluates it only for the rows it returns (after ORDER BY and LIMIT, unless the order is by
+    a total), and COUNT(*) of the list drops it: a page costs its own rows, not every
+    operation's seizures."""
+    return RawSQL(f"({sql_text})", params, output_field=IntegerField())  # noqa: S611 - constants of sql.py, values in params
 
 
 def apply_filters(
@@ -60,11 +54,13 @@ def apply_filters(
 # was a third of the CPU time of `GET /operations/?page_size=1` (issue 16).
 @cache
 def _operations_with_totals() -> QuerySet[Operation]:
-    per_type = {f"{vt}_count": _count_of(Seizure, vehicle_type=vt) for vt in VehicleType.values}
+    per_type = {f"{vt}_count": _total(sql.SEIZURES_OF_OPERATION_BY_TYPE, (vt,)) for vt in VehicleType.values}
     return (
         Operation.objects.select_related("borough", "lead_officer")
         .defer(*WITHOUT_BOUNDARY)
-        .annotate(seizure_count=_count_of(Seizure), **per_type, arrest_count=_count_of(Arrest))
+        .annotate(
+            seizure_count=_total(sql.SEIZURES_OF_OPERATION), **per_type, arrest_count=_total(sql.ARRESTS_OF_OPERATION)
+        )
         .order_by("-started_at", "id")
     )
 
@@ -76,7 +72,7 @@ def _field_records(model) -> QuerySet:
 
 def operation_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Operation]:
     """Operations with their totals: seizure_count, one `<vehicle_type>_count` per vehicle
-    type, and arrest_count, each computed in the query for the rows returned (`_count_of`)."""
+    type, and arrest_count, each computed in the query for the rows returned (`_total`)."""
     queryset = _operations_with_totals().all()
     return apply_filters(queryset, filterset=OperationFilter, geo_field="location", filters=filters)
 

@@ -29,3 +29,17 @@ def rows_insert_sql(model: type[Model]) -> str:
     reads = ", ".join(f"r.{quote(field.column)}" for field in model._meta.concrete_fields)
     # The table and column names come from the model; the values go in params.
     return f"INSERT INTO {table} ({names}) SELECT {reads} FROM json_populate_recordset(NULL::{table}, %s::json) AS r"  # noqa: S608
+
+
+# --- The operations list's totals (reads; ebikeops.operations.selectors) ---------------------
+# One correlated COUNT per total, on the operation foreign key's index, evaluated by PostgreSQL
+# only for the rows a page returns (after ORDER BY and LIMIT, unless the order is by a total).
+# Written here rather than as ORM subqueries: compiling six Subquery(...) expressions was most
+# of the Python time of `GET /operations/?page_size=1`, and their GROUP BY ... LIMIT 1 form
+# cost PostgreSQL more to plan than a plain COUNT(*). The outer table is the list's base table
+# (the selector's queryset is never relabelled as a subquery's U0: reporting compiles it whole).
+SEIZURES_OF_OPERATION = (
+    'SELECT COUNT(*) FROM "operations_seizure" s WHERE s."operation_id" = "operations_operation"."id"'
+)
+SEIZURES_OF_OPERATION_BY_TYPE = SEIZURES_OF_OPERATION + ' AND s."vehicle_type" = %s'
+ARRESTS_OF_OPERATION = 'SELECT COUNT(*) FROM "operations_arrest" a WHERE a."operation_id" = "operations_operation"."id"'
