@@ -16,6 +16,8 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ebikeops.core.spatial import coord_transform
+
 from .models import NamedStop
 
 SOURCE = "tfl-bus-sequences-2016"
@@ -95,9 +97,10 @@ def named_stops_load(*, directory: Path | None = None) -> StopsLoad:
     result = StopsLoad()
     stops = _collect(paths, result)
     existing = set(NamedStop.objects.filter(code__in=stops).values_list("code", flat=True))
+    to_lon_lat = coord_transform(27700, 4326)
     for code, stop in sorted(stops.items()):
         point = Point(stop["easting"], stop["northing"], srid=27700)
-        point.transform(4326)  # GEOS/PROJ, in the database process's libraries; no maths here
+        point.transform(to_lon_lat)  # GEOS/PROJ, in the database process's libraries; no maths here
         NamedStop.objects.update_or_create(
             code=code,
             defaults={
