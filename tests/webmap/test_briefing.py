@@ -224,8 +224,23 @@ def test_the_first_view_stays_within_its_request_budget(briefing_data, chief, li
     # Every request sent, aborted ones too: a stale fetch cancelled in flight still cost one.
     sent = []
     page.on("request", lambda request: sent.append(request.url.split("?")[0]))
+    # The order that once fetched the seizure layer twice, made certain: the display names (which
+    # start the first refresh) answer only after the boroughs have fitted the map to Ealing from
+    # the address and that move has settled.
+    names = re.compile(r"/api/v1/display-names/")
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route(names, hold)
     page.click("#login-form button[type=submit]")
     page.wait_for_url("**/map/**")
+    page.wait_for_function("() => document.getElementById('f-borough').options.length > 1")
+    page.wait_for_timeout(1_000)  # the move's 250 ms settling time, four times over
+    assert len(held) == 1, "the page asks for the display names once"
+    held[0].continue_()
+    page.unroute(names, hold)
     wait_until_loaded(page, after=0)
     page.wait_for_function("() => Number(document.getElementById('briefing-list').dataset.count) > 0")
     urls = [request.url.removeprefix(live_server.url) for request in finished]
