@@ -28,7 +28,7 @@ from shapely.geometry import Point as ShapelyPoint
 from shapely.ops import linemerge, unary_union
 from shapely.strtree import STRtree
 
-from ebikeops.core.spatial import metric
+from ebikeops.core.spatial import coord_transform, metric
 
 from .models import Borough, Corridor
 
@@ -94,7 +94,7 @@ def _iter_segments(
         ogr_geom = feature.geom
         if ogr_geom.srs is None:
             ogr_geom.srs = "EPSG:4326"  # GeoJSON without a crs member is WGS84 by RFC 7946
-        ogr_geom.transform(settings.METRIC_SRID)
+        ogr_geom.transform(coord_transform(ogr_geom.srs, settings.METRIC_SRID))
         shape = shapely_wkb.loads(bytes(ogr_geom.wkb))
         lines = list(shape.geoms) if isinstance(shape, ShapelyMultiLine) else [shape]
         lines = [ShapelyLine([c[:2] for c in line.coords]) for line in lines if line.length > 0]
@@ -240,7 +240,7 @@ def _to_storage(line: ShapelyLine) -> LineString:
     """The line in lon/lat, to 7 decimals (about 1 cm): the round trip through the metric
     SRID then gives back the source's own coordinates."""
     geos = GEOSGeometry(memoryview(line.wkb), srid=settings.METRIC_SRID)
-    geos.transform(4326)
+    geos.transform(coord_transform(settings.METRIC_SRID, 4326))
     return LineString([(round(x, 7), round(y, 7)) for x, y in geos.coords], srid=4326)
 
 

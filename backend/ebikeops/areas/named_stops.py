@@ -16,6 +16,8 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ebikeops.core.spatial import coord_transform
+
 from .models import NamedStop
 
 SOURCE = "tfl-bus-sequences-2016"
@@ -95,19 +97,29 @@ def named_stops_load(*, directory: Path | None = None) -> StopsLoad:
     result = StopsLoad()
     stops = _collect(paths, result)
     existing = set(NamedStop.objects.filter(code__in=stops).values_list("code", flat=True))
+    to_lon_lat = coord_transform(27700, 4326)
+    rows = []
     for code, stop in sorted(stops.items()):
         point = Point(stop["easting"], stop["northing"], srid=27700)
-        point.transform(4326)  # GEOS/PROJ, in the database process's libraries; no maths here
-        NamedStop.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": readable(stop["source_name"]),
-                "source_name": stop["source_name"],
-                "source": SOURCE,
-                "point": Point(round(point.x, 6), round(point.y, 6), srid=4326),
-                "routes": sorted(stop["routes"], key=lambda r: (len(r), r)),
-            },
+        point.transform(to_lon_lat)  # GEOS/PROJ, in the database process's libraries; no maths here
+        rows.append(
+            NamedStop(
+                code=code,
+                name=readable(stop["source_name"]),
+                source_name=stop["source_name"],
+                source=SOURCE,
+                point=Point(round(point.x, 6), round(point.y, 6), srid=4326),
+                routes=sorted(stop["routes"], key=lambda r: (len(r), r)),
+            )
         )
+    # One INSERT ... ON CONFLICT (code) DO UPDATE per batch, not a SELECT and a write per stop.
+    NamedStop.objects.bulk_create(
+        rows,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["code"],
+        update_fields=["name", "source_name", "source", "point", "routes"],
+    )
     result.created = len(set(stops) - existing)
     result.updated = len(existing)
     result.codes = set(stops)

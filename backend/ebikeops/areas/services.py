@@ -9,6 +9,8 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ebikeops.core.spatial import coord_transform
+
 from .corridors import corridors_assign_boroughs
 from .functions import ForcePolygonCCW
 from .models import Borough
@@ -86,7 +88,7 @@ def iter_borough_features(
             )
         if ogr_geom.srs is None:
             ogr_geom.srs = "EPSG:4326"  # GeoJSON without a crs member is WGS84 by RFC 7946
-        ogr_geom.transform(4326)
+        ogr_geom.transform(coord_transform(ogr_geom.srs, 4326))
         if ogr_geom.geom_type == OGRGeomType("Polygon25D") or ogr_geom.coord_dim == 3:
             ogr_geom.coord_dim = 2
         geom = _as_multipolygon(GEOSGeometry(ogr_geom.wkb, srid=4326))

@@ -11,13 +11,13 @@ import { state } from "./modules/state.js";
 import { track } from "./modules/status.js";
 import { loadNames } from "./modules/names.js";
 import { defaultRange, fields, readFilters, setDay, writeUrl } from "./modules/filters.js";
-import { createPanes, makeLayer, refreshLayer } from "./modules/layers.js";
+import { createPanes, makeLayer, refreshLayer, refreshLayerIfMoved } from "./modules/layers.js";
 import { drawBaseMap } from "./modules/basemap.js";
 import { boroughBounds, loadBoroughs, restyleBoroughs } from "./modules/boroughs.js";
 import { loadOperations } from "./modules/operations.js";
-import { loadSeizures } from "./modules/seizures.js";
+import { loadSeizures, seizuresViewKey } from "./modules/seizures.js";
 import { loadGistar, loadHotspots, recompute } from "./modules/hotspots.js";
-import { INCIDENT_ATTRIBUTION, loadIncidents } from "./modules/incidents.js";
+import { INCIDENT_ATTRIBUTION, incidentsViewKey, loadIncidents } from "./modules/incidents.js";
 import { fillShifts, loadSuggestions, wireBriefing } from "./modules/briefing.js";
 import { refreshCharts } from "./modules/charts.js";
 import { renderLegend } from "./modules/legend.js";
@@ -40,10 +40,10 @@ drawBaseMap(map);
 state.layers = {
   boroughs: makeLayer("boroughs", loadBoroughs),
   gistar: makeLayer("gistar", loadGistar),
-  incidents: makeLayer("incidents", loadIncidents, { onMove: true, attribution: INCIDENT_ATTRIBUTION }),
+  incidents: makeLayer("incidents", loadIncidents, { onMove: true, viewKey: incidentsViewKey, attribution: INCIDENT_ATTRIBUTION }),
   // Seizure points and operation rings cluster (layers.clusterGroup) in their own panes, under
   // the hotspots: a crowd of markers never hides a hotspot.
-  seizures: makeLayer("seizures", loadSeizures, { onMove: true }),
+  seizures: makeLayer("seizures", loadSeizures, { onMove: true, viewKey: seizuresViewKey }),
   operations: makeLayer("operations", loadOperations),
   hotspots: makeLayer("hotspots", loadHotspots),
   // Deployments have their own shift and are asked for by the briefing's buttons.
@@ -61,7 +61,8 @@ function refreshAll({ initial = false } = {}) {
   refreshCharts();
 }
 
-// A moved map refreshes the view-dependent layers once it has settled; the page reports
+// A moved map refreshes the view-dependent layers once it has settled, each only if its view
+// key changed (layers.refreshLayerIfMoved); the page reports
 // "loading" from the first move, so a reader never sees "ready" before those requests start.
 let moveTimer = null;
 let moveSettled = null;
@@ -71,7 +72,7 @@ map.on("moveend", () => {
   moveTimer = setTimeout(() => {
     moveTimer = null;
     writeUrl();
-    for (const layer of Object.values(layers)) if (layer.onMove) refreshLayer(layer);
+    for (const layer of Object.values(layers)) if (layer.onMove) refreshLayerIfMoved(layer);
     moveSettled();
   }, 250);
 });

@@ -7,7 +7,7 @@ import { getJSON } from "./api.js";
 import { el, textNode } from "./dom.js";
 import { bboxParam, readFilters } from "./filters.js";
 import { formatNumber, plural } from "./format.js";
-import { setCount } from "./layers.js";
+import { holdView, setCount } from "./layers.js";
 import { showDetails } from "./details.js";
 import { highlight } from "./highlight.js";
 
@@ -25,10 +25,21 @@ function typesWords(types) {
     .map(([type, n]) => `${type}: ${formatNumber(n)}`);
 }
 
-export async function loadIncidents(layer, signal) {
+function incidentParams() {
   const filters = readFilters();
   const params = { bbox: bboxParam(), month_from: month(filters.since), month_to: month(filters.until) };
   if (filters.borough) params.borough = filters.borough;
+  return params;
+}
+
+/** What the layer's one request depends on: the view's box and the filters. */
+export function incidentsViewKey() {
+  return JSON.stringify(incidentParams());
+}
+
+export async function loadIncidents(layer, signal) {
+  const params = incidentParams();
+  holdView(layer, signal);
   const body = await getJSON(API.incidentLayer, params, signal);
   layer.group.clearLayers();
   let crimes = 0;

@@ -85,9 +85,32 @@ export function refreshLayer(layer) {
     return Promise.resolve();
   }
   if (layer.controller) layer.controller.abort();
-  layer.controller = new AbortController();
+  const controller = new AbortController();
+  layer.controller = controller;
   layer.stale = false;
-  const done = track(layer.load(layer, layer.controller.signal), layer.id);
+  layer.shownKey = null; // set by the loader once it has read the view it asks for
+  const loading = layer.load(layer, controller.signal).catch((error) => {
+    if (layer.controller === controller) layer.shownKey = null; // a failed answer is not held
+    throw error;
+  });
+  layer.done = track(loading, layer.id);
   if (!state.map.hasLayer(layer.group)) state.map.addLayer(layer.group);
-  return done;
+  return layer.done;
+}
+
+/** What a view-dependent loader calls once it has read the view and filters it asks for
+ * (`layer.viewKey()` then): a later move to a view with the same key reuses that answer,
+ * whether it is still in flight or already drawn. */
+export function holdView(layer, signal) {
+  if (!signal.aborted && layer.viewKey) layer.shownKey = layer.viewKey();
+}
+
+/** After a map move: refreshes the layer unless what it would ask for is what it holds or is
+ * fetching, or its first refresh (the page's start) is still to come. The first view otherwise
+ * fetched the seizure layer twice: a borough from the address fits the map to it while the
+ * first fetch, already for that view, is in flight. */
+export function refreshLayerIfMoved(layer) {
+  if (!layer.done) return Promise.resolve();
+  if (layer.viewKey && layer.shownKey != null && layer.viewKey() === layer.shownKey) return layer.done;
+  return refreshLayer(layer);
 }

@@ -5,7 +5,7 @@ import { getFeatures, getJSON } from "./api.js";
 import { el, textNode } from "./dom.js";
 import { apiFilters, bboxParam, boroughName } from "./filters.js";
 import { formatNumber, plural } from "./format.js";
-import { clusterGroup, setCount } from "./layers.js";
+import { clusterGroup, holdView, setCount } from "./layers.js";
 import { showDetails } from "./details.js";
 import { highlight } from "./highlight.js";
 import { label } from "./names.js";
@@ -26,9 +26,18 @@ function setMode(mode) {
   document.querySelector('.layer-toggle[data-layer="seizures"]').dataset.mode = mode;
 }
 
+/** What the layer's requests depend on: the filters, and the view only when zoomed in far
+ * enough for points (the per-borough counts are the same wherever the map is). */
+export function seizuresViewKey() {
+  const map = state.map;
+  const view = map.getZoom() >= config.pointsMinZoom ? `${map.getZoom()}|${bboxParam()}` : "per-borough";
+  return `${JSON.stringify(apiFilters())}|${view}`;
+}
+
 export async function loadSeizures(layer, signal) {
-  const params = apiFilters();
   if (!state.boroughFeatures.length) await state.boroughsReady;
+  holdView(layer, signal);
+  const params = apiFilters();
   const map = state.map;
   const inView = { ...params, bbox: bboxParam() };
   let pointsInView = null;
