@@ -133,7 +133,9 @@ class Operation(TrackedModel):
 
 class Seizure(TrackedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="seizures")
+    # No index of its own: seizure_operation_time (operation, seized_at) serves every lookup by
+    # operation (EXPLAIN: docs/import.md), and one index fewer is one fewer to keep up per write.
+    operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="seizures", db_index=False)
     point = models.PointField(srid=4326)
     accuracy_m = models.FloatField(null=True, blank=True, help_text="GPS accuracy in metres")
     seized_at = models.DateTimeField(help_text="as recorded on the device")
