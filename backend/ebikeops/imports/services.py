@@ -136,7 +136,12 @@ def _stage(cursor, source, kind: Kind, mapping: Mapping, progress: Progress) -> 
 
 def _validate(cursor, kind: Kind, params: dict) -> None:
     cursor.execute(sql.FUNCTIONS)
-    cursor.execute(sql.TYPED[kind.name], params)
+    cursor.execute(sql.DATESTYLE)
+    try:
+        with transaction.atomic():  # a savepoint: a failed statement leaves the import usable
+            cursor.execute(sql.TYPED[kind.name], params)
+    except DataError:  # a value of a usual shape that is no time or number (sql.FUNCTIONS)
+        cursor.execute(sql.TYPED_SAFE[kind.name], params)
     cursor.execute(sql.TYPED_ANALYZE)
     cursor.execute(sql.BOROUGH_PIECES)
     cursor.execute(sql.PLACES, params)
@@ -216,6 +221,11 @@ def _indexes_rebuilt(cursor, tables: tuple[str, ...]) -> Iterator[None]:
                     pg_sql.Identifier(table), pg_sql.Identifier(name), pg_sql.SQL(definition)
                 )
             )
+        # The planner's row counts for the table still say what it held before the load (an
+        # empty table: a few pages), until autovacuum gets to it; the next import's joins on the
+        # table were then planned as nested loops over a million rows (a re-import ran for
+        # minutes). A sample of the table now costs well under a second.
+        cursor.execute(pg_sql.SQL(sql.ANALYZE_TABLE).format(pg_sql.Identifier(table)))
 
 
 def import_write_accepted(

@@ -71,7 +71,36 @@ $$ SELECT CASE
     WHEN length(v) > 10 AND v ~ '(Z|[+-]\d{2}(:?\d{2})?)$' THEN v::timestamptz
     ELSE v::timestamp AT TIME ZONE tz
   END $$;
+
+-- The fast parsers (TYPED): the same results as the safe ones above, at a quarter of the cost
+-- for the usual shapes. A regular expression costs 2-8 µs a value in PostgreSQL, where a LIKE
+-- costs 0.1 µs and a cast 0.5 µs (measured on 100,000 values, docs/import.md). So a time of
+-- the usual shape is cast directly and kept only if it prints back as itself: then it is digits
+-- in valid ranges, which the safe parser accepts, and gives the same value (DateStyle is ISO
+-- for the import, see DATESTYLE). A number with no letter (no exponent, NaN, Infinity or hex),
+-- no tab or line break at either end (the cast would skip them) and at most 15 integer digits
+-- is one the safe parser accepts. Any other value goes through the safe parser. A value of the
+-- usual shape that is no time or number at all (2025-02-30, 1.2.3) makes the cast raise an
+-- error; the import then runs the statement again with the safe parsers only (TYPED_SAFE).
+CREATE OR REPLACE FUNCTION pg_temp.import_float_fast(v text) RETURNS float8 LANGUAGE sql IMMUTABLE AS
+$$ SELECT CASE
+    WHEN btrim(v) <> '' AND upper(v) = lower(v) AND btrim(v, E' \t\n\r\f\x0b') = btrim(v)
+         AND length(ltrim(split_part(btrim(v), '.', 1), '+-')) <= 15
+        THEN btrim(v)::float8
+    ELSE pg_temp.import_float(v)
+  END $$;
+
+CREATE OR REPLACE FUNCTION pg_temp.import_time_fast(v text, tz text) RETURNS timestamptz LANGUAGE sql STABLE AS
+$$ SELECT CASE
+    WHEN v LIKE '____-__-__ __:__:__' AND left(v, 1) <> '0' AND v::timestamp::text = v
+        THEN v::timestamp AT TIME ZONE tz
+    WHEN v LIKE '____-__-__T__:__:__' AND left(v, 1) <> '0' AND v::timestamp::text = overlay(v PLACING ' ' FROM 11)
+        THEN v::timestamp AT TIME ZONE tz
+    ELSE pg_temp.import_time(v, tz)
+  END $$;
 """
+# The fast parsers' read-back test needs times printed as ISO (2025-11-29 13:42:00).
+DATESTYLE = "SET LOCAL DateStyle = 'ISO, YMD'"
 
 
 def stage_create(column_count: int) -> sql.Composed:
@@ -124,7 +153,7 @@ _TYPED_RECORD = """
        pg_temp.import_text(r.accuracy_m) AS accuracy_raw, pg_temp.import_float(r.accuracy_m) AS accuracy_m,
        pg_temp.import_text(r.{time}) AS time_raw, pg_temp.import_time(pg_temp.import_clean(r.{time}), %(tz)s) AS at"""
 
-TYPED = {
+TYPED_SAFE = {
     "seizures": f"""
 CREATE TEMPORARY TABLE import_typed ON COMMIT DROP AS
 SELECT {_TYPED_COMMON}, coalesce(r.notes, '') AS notes, {_TYPED_RECORD.format(time="seized_at")},
@@ -155,6 +184,14 @@ SELECT {_TYPED_COMMON}, coalesce(r.notes, '') AS notes,
        pg_temp.import_text(r.lead_officer) AS lead_officer
 FROM import_rows r
 """,  # noqa: S608 - put together from this module's constants
+}
+
+# The same with the fast parsers (see FUNCTIONS): what an import runs first.
+TYPED = {
+    name: statement.replace("pg_temp.import_time(", "pg_temp.import_time_fast(").replace(
+        "pg_temp.import_float(", "pg_temp.import_float_fast("
+    )
+    for name, statement in TYPED_SAFE.items()
 }
 
 TYPED_ANALYZE = "ANALYZE import_typed"
@@ -582,6 +619,10 @@ custody AS (
                                (2, %(custody_steps)s::jsonb ->> w.disposition, greatest(w.seized_at, %(now)s)))
         c(sequence, step, happened_at)
     WHERE w.inserted AND (c.sequence = 1 OR w.disposition <> 'held')
+    -- In the order of their new ids: each insert into the primary key then lands on its rightmost
+    -- page (B-tree's fast path) instead of a random one; on 289,428 steps the insert took 7 s
+    -- unsorted, the sort costs a fraction of that (docs/import.md).
+    ORDER BY 1
 )"""
 
 # A corrected row that changes a stored seizure's disposition appends the step that leads to it
@@ -757,3 +798,4 @@ ORDER BY c.contype DESC, c.conname
 DROP_INDEX = "DROP INDEX {}"
 DROP_CONSTRAINT = "ALTER TABLE {} DROP CONSTRAINT {}"
 ADD_CONSTRAINT = "ALTER TABLE {} ADD CONSTRAINT {} {}"
+ANALYZE_TABLE = "ANALYZE {}"
