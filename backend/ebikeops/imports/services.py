@@ -142,7 +142,7 @@ def _validate(cursor, kind: Kind, params: dict) -> None:
             cursor.execute(sql.TYPED[kind.name], params)
     except DataError:  # a value of a usual shape that is no time or number (sql.FUNCTIONS)
         cursor.execute(sql.TYPED_SAFE[kind.name], params)
-    cursor.execute(sql.TYPED_ANALYZE)
+    cursor.execute(sql.TYPED_ANALYZE[kind.name])
     cursor.execute(sql.BOROUGH_PIECES)
     cursor.execute(sql.PLACES, params)
     cursor.execute(sql.DUPES)

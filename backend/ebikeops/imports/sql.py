@@ -50,12 +50,13 @@ CREATE OR REPLACE FUNCTION pg_temp.import_int(v text) RETURNS int LANGUAGE sql I
 $$ SELECT CASE WHEN btrim(v) ~ '^\+?\d{1,9}$' THEN btrim(v)::int END $$;
 
 -- ISO 8601 (a space may stand for the T; GDAL writes 2025/11/29 13:30:00+00, so callers pass
--- the value through import_clean first), with or without an offset; a time without an offset is
--- in the mapping's time zone `tz`. Day-of-month by integer arithmetic (leap years included),
--- not by building a date that could fail. No FROM clause: PostgreSQL inlines the function into
--- the statement (a function call per row would cost more than the parsing itself).
+-- the value through import_clean first: replace(), as translate() costs 3 µs a value), with or
+-- without an offset; a time without an offset is in the mapping's time zone `tz`. Day-of-month
+-- by integer arithmetic (leap years included), not by building a date that could fail. No FROM
+-- clause: PostgreSQL inlines the function into the statement (a function call per row would
+-- cost more than the parsing itself).
 CREATE OR REPLACE FUNCTION pg_temp.import_clean(raw text) RETURNS text LANGUAGE sql IMMUTABLE AS
-$$ SELECT translate(btrim(raw), '/', '-') $$;
+$$ SELECT replace(btrim(raw), '/', '-') $$;
 
 CREATE OR REPLACE FUNCTION pg_temp.import_time(v text, tz text) RETURNS timestamptz LANGUAGE sql STABLE AS
 $$ SELECT CASE
@@ -194,7 +195,13 @@ TYPED = {
     for name, statement in TYPED_SAFE.items()
 }
 
-TYPED_ANALYZE = "ANALYZE import_typed"
+# Only the columns that the later statements join or group on: a full ANALYZE also sorts a
+# sample of every text column (1.6 s against 0.5 s on 100,000 rows).
+TYPED_ANALYZE = {
+    "seizures": "ANALYZE import_typed (row_no, external_ref, operation_ref, x, y, disposition)",
+    "arrests": "ANALYZE import_typed (row_no, external_ref, operation_ref, x, y)",
+    "operations": "ANALYZE import_typed (row_no, external_ref, reference, lead_officer, x, y)",
+}
 
 # The boroughs cut into pieces of at most 64 vertices: a point-in-polygon test then reads a
 # few small pieces through the GiST index instead of a whole borough outline.
