@@ -250,11 +250,14 @@ CREATE UNIQUE INDEX ON import_places (x, y);
 ANALYZE import_places;
 """
 
-# External references that appear more than once in the file: the first row wins.
+# External references that appear more than once in the file: the first row wins. Analysed:
+# without counts the planner guessed 1,200 rows and hashed the whole staging table against it
+# in the rejects statement (1 s of 5.4 s on 300,000 rows).
 DUPES = """
 CREATE TEMPORARY TABLE import_dupes ON COMMIT DROP AS
 SELECT external_ref, min(row_no) AS first_row FROM import_typed
-WHERE external_ref IS NOT NULL GROUP BY external_ref HAVING count(*) > 1
+WHERE external_ref IS NOT NULL GROUP BY external_ref HAVING count(*) > 1;
+ANALYZE import_dupes;
 """
 
 # The operation each seizure or arrest names: by external reference in the same source
