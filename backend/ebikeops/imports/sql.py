@@ -783,6 +783,7 @@ INDEX_REBUILD_TABLES = {
     "arrests": ("operations_arrest",),
     "operations": ("operations_operation",),
 }
+TABLE_EMPTY = "SELECT NOT EXISTS (SELECT 1 FROM {})"
 TABLE_ROWS = "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %(table)s::regclass"
 LOCK_TABLE = "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE"
 MAINTENANCE_WORK_MEM = "SET LOCAL maintenance_work_mem = '256MB'"
