@@ -134,7 +134,9 @@ def _stage(cursor, source, kind: Kind, mapping: Mapping, progress: Progress) -> 
     cursor.execute(sql.rows_view(kind, columns, mapping.defaults))
 
 
-def _validate(cursor, kind: Kind, params: dict) -> None:
+def _validate(cursor, kind: Kind, params: dict, timings: dict[str, float]) -> None:
+    """Parse and check the staged rows (see sql.py); adds each step's seconds to `timings`."""
+    started = time.monotonic()
     cursor.execute(sql.FUNCTIONS)
     cursor.execute(sql.DATESTYLE)
     try:
@@ -143,16 +145,20 @@ def _validate(cursor, kind: Kind, params: dict) -> None:
     except DataError:  # a value of a usual shape that is no time or number (sql.FUNCTIONS)
         cursor.execute(sql.TYPED_SAFE[kind.name], params)
     cursor.execute(sql.TYPED_ANALYZE[kind.name])
+    started = _add_seconds(timings, "validate_parse_s", started)
     cursor.execute(sql.BOROUGH_PIECES)
     cursor.execute(sql.PLACES, params)
+    started = _add_seconds(timings, "validate_places_s", started)
     cursor.execute(sql.DUPES)
     if kind.name == "operations":
         cursor.execute(sql.REFERENCE_DUPES)
     else:
         cursor.execute(sql.OPS, params)
+    started = _add_seconds(timings, "validate_dupes_s", started)
     cursor.execute(sql.REJECTS_CREATE)
     cursor.execute(sql.REJECTS[kind.name], params)
     cursor.execute(sql.REJECTS_INDEX)
+    _add_seconds(timings, "validate_rules_s", started)
 
 
 def _temp_buffers_raised(cursor) -> bool:
@@ -253,8 +259,11 @@ def _indexes_rebuilt(cursor, tables: tuple[str, ...], timings: dict[str, float])
         _add_seconds(timings, "rebuild_analyze_s", started)
 
 
-def _add_seconds(timings: dict[str, float], name: str, started: float) -> None:
-    timings[name] = round(timings.get(name, 0.0) + time.monotonic() - started, 3)
+def _add_seconds(timings: dict[str, float], name: str, started: float) -> float:
+    """Add the seconds since `started` to `timings[name]`; returns now, the next step's start."""
+    now = time.monotonic()
+    timings[name] = round(timings.get(name, 0.0) + now - started, 3)
+    return now
 
 
 def import_write_accepted(
@@ -330,7 +339,7 @@ def import_file(
             _stage(cursor, source, record_kind, mapping, progress)
         mark("copy_s")
         progress("validate", 0, 1)
-        _validate(cursor, record_kind, params)
+        _validate(cursor, record_kind, params, summary.phases)
         cursor.execute(sql.COUNTS)
         summary.rows, summary.rejected, summary.problems = cursor.fetchone()
         summary.accepted = summary.rows - summary.rejected
