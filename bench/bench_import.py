@@ -298,6 +298,11 @@ def report(sizes: list[dict], police: dict, load_before: str, load_after: str, s
             f"| {imp['inserted']:,} | {s['rejects_lines']:,} | {phases} | {again['seconds']:.1f} s "
             f"({again['unchanged']:,} unchanged) | {s['rss_peak_mib']:.0f} MiB |"
         )
+    lines += ["", "Steps of the first import (the summary's `phases`, seconds):", ""]
+    for s in sizes:
+        steps = ", ".join(f"{name.removesuffix('_s')} {seconds:.1f}" for name, seconds in s["import"]["phases"].items()
+                          if name not in ("copy_s", "validate_s", "write_s", "rejects_s"))  # fmt: skip
+        lines.append(f"- {s['rows']:,} rows: {steps}")
     imp, again = police["import"], police["again"]
     rows = imp["rows"]
     lines += [

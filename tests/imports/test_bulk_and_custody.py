@@ -5,6 +5,7 @@ import io
 import os
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
@@ -12,6 +13,7 @@ from django.db import connection
 
 from ebikeops.audit.models import Action, AuditEvent
 from ebikeops.imports import errors as import_errors
+from ebikeops.imports import services as import_services
 from ebikeops.imports.kinds import ARRESTS, KINDS
 from ebikeops.imports.mapping import MappingError, mapping_read
 from ebikeops.imports.models import ImportJob, JobStatus
@@ -148,6 +150,50 @@ def test_a_bulk_load_rebuilds_every_index_and_constraint_it_dropped(operation, r
     # The rebuilt unique index still keeps one record per (source system, reference).
     again, _ = run(_rows(3), index_rebuild="always", name="again.csv")
     assert (again.inserted, again.unchanged, Seizure.objects.count()) == (0, 3, 3)
+
+
+def test_an_import_says_how_long_each_step_took(operation, run):
+    summary, _ = run(_rows(3), index_rebuild="always")
+
+    rebuild = ("rebuild_indexes_s", "rebuild_constraints_s", "rebuild_analyze_s")
+    assert all(summary.phases[name] >= 0 for name in ("write_rows_s", *rebuild)), summary.phases
+    # each rounded to the millisecond
+    assert summary.phases["write_s"] >= sum(summary.phases[name] for name in ("write_rows_s", *rebuild)) - 0.01
+    assert not any(name in run(_rows(3), index_rebuild="never", name="b.csv")[0].phases for name in rebuild)
+    validate = ("validate_parse_s", "validate_places_s", "validate_dupes_s", "validate_rules_s")
+    assert summary.phases["validate_s"] >= sum(summary.phases[name] for name in validate) - 0.01
+
+
+def _session() -> psycopg.Connection:
+    """A database session of its own: no earlier import of the test run has set its buffers."""
+    db = connection.settings_dict
+    return psycopg.connect(
+        dbname=db["NAME"], host=db["HOST"], port=db["PORT"] or None, user=db["USER"], password=db["PASSWORD"]
+    )
+
+
+def test_temp_buffers_are_raised_only_where_the_session_allows_it(operation, run):
+    with _session() as other:
+        cursor = other.cursor()
+        cursor.execute("SHOW temp_buffers")
+        (default,) = cursor.fetchone()
+        cursor.execute("CREATE TEMPORARY TABLE used_before (a int); INSERT INTO used_before VALUES (1)")
+
+        assert not import_services._temp_buffers_raised(cursor)  # PostgreSQL refuses it now
+
+        cursor.execute("SHOW temp_buffers")
+        assert cursor.fetchone() == (default,)
+        cursor.execute("SELECT a FROM used_before")  # the transaction is still usable
+        assert cursor.fetchall() == [(1,)]
+    with _session() as fresh:
+        cursor = fresh.cursor()
+
+        assert import_services._temp_buffers_raised(cursor)
+
+        cursor.execute("SHOW temp_buffers")
+        assert cursor.fetchone() == ("1GB",)
+    summary, _ = run(_rows(3), index_rebuild="always")  # and an import runs in either kind of session
+    assert (summary.inserted, Seizure.objects.count()) == (3, 3)
 
 
 def test_auto_rebuilds_only_when_the_new_rows_reach_the_threshold_and_the_table_size(operation, run, settings):

@@ -134,20 +134,45 @@ def _stage(cursor, source, kind: Kind, mapping: Mapping, progress: Progress) -> 
     cursor.execute(sql.rows_view(kind, columns, mapping.defaults))
 
 
-def _validate(cursor, kind: Kind, params: dict) -> None:
+def _validate(cursor, kind: Kind, params: dict, timings: dict[str, float]) -> None:
+    """Parse and check the staged rows (see sql.py); adds each step's seconds to `timings`."""
+    started = time.monotonic()
     cursor.execute(sql.FUNCTIONS)
-    cursor.execute(sql.TYPED[kind.name], params)
-    cursor.execute(sql.TYPED_ANALYZE)
+    cursor.execute(sql.DATESTYLE)
+    try:
+        with transaction.atomic():  # a savepoint: a failed statement leaves the import usable
+            cursor.execute(sql.TYPED[kind.name], params)
+    except DataError:  # a value of a usual shape that is no time or number (sql.FUNCTIONS)
+        cursor.execute(sql.TYPED_SAFE[kind.name], params)
+    cursor.execute(sql.TYPED_ANALYZE[kind.name])
+    started = _add_seconds(timings, "validate_parse_s", started)
     cursor.execute(sql.BOROUGH_PIECES)
     cursor.execute(sql.PLACES, params)
+    started = _add_seconds(timings, "validate_places_s", started)
     cursor.execute(sql.DUPES)
     if kind.name == "operations":
         cursor.execute(sql.REFERENCE_DUPES)
     else:
         cursor.execute(sql.OPS, params)
+    started = _add_seconds(timings, "validate_dupes_s", started)
     cursor.execute(sql.REJECTS_CREATE)
     cursor.execute(sql.REJECTS[kind.name], params)
     cursor.execute(sql.REJECTS_INDEX)
+    _add_seconds(timings, "validate_rules_s", started)
+
+
+def _temp_buffers_raised(cursor) -> bool:
+    """Raise temp_buffers for this import if the session allows it (it has used no temporary
+    table yet, or raised them before); returns whether it did. In a savepoint of its own, so
+    that a refusal leaves the import's transaction usable (any cursor: Django's or psycopg's)."""
+    cursor.execute(sql.SAVEPOINT)
+    try:
+        cursor.execute(sql.TEMP_BUFFERS)
+    except (DataError, pg_errors.InvalidParameterValue):
+        cursor.execute(sql.SAVEPOINT_ROLLBACK)
+        return False
+    cursor.execute(sql.SAVEPOINT_RELEASE)
+    return True
 
 
 def _write_rejects(kind: Kind, stream, progress: Progress, total: int) -> None:
@@ -174,25 +199,31 @@ def _index_rebuild_wanted(cursor, kind: Kind, mode: str, params: dict, accepted:
     minimum = settings.IMPORT_INDEX_REBUILD_MIN_ROWS
     if minimum <= 0 or accepted < minimum:
         return False
+    table = sql.INDEX_REBUILD_TABLES[kind.name][0]
+    cursor.execute(pg_sql.SQL(sql.TABLE_EMPTY).format(pg_sql.Identifier(table)))
+    if cursor.fetchone()[0]:  # a first load: every accepted row is new (counting them took 7 s a million)
+        return True
     cursor.execute(sql.DRY_RUN_COUNTS[kind.name], params)
     new, _ = cursor.fetchone()
-    cursor.execute(sql.TABLE_ROWS, {"table": sql.INDEX_REBUILD_TABLES[kind.name][0]})
+    cursor.execute(sql.TABLE_ROWS, {"table": table})
     (stored,) = cursor.fetchone()
     return new >= minimum and new >= stored
 
 
 @contextmanager
-def _indexes_rebuilt(cursor, tables: tuple[str, ...]) -> Iterator[None]:
+def _indexes_rebuilt(cursor, tables: tuple[str, ...], timings: dict[str, float]) -> Iterator[None]:
     """Lock `tables` (ACCESS EXCLUSIVE, until the transaction ends), drop every index but
     their primary keys, their unique constraints and foreign keys, and create them again from
     their own definitions (read from the catalog) once the block has written. An error inside
-    rolls the whole transaction back, the dropped indexes with it."""
+    rolls the whole transaction back, the dropped indexes with it. Adds the seconds the rebuild
+    took to `timings` (indexes, constraints, analyze)."""
     if not tables:
         yield
         return
     # ALTER TABLE refuses a table with deferred foreign-key checks still queued (rows written
     # earlier in this transaction): run them now; they stay deferred afterwards.
     connection.check_constraints()
+    cursor.execute(sql.BULK_MEMORY)
     saved = []
     for table in tables:
         cursor.execute(pg_sql.SQL(sql.LOCK_TABLE).format(pg_sql.Identifier(table)))
@@ -206,16 +237,33 @@ def _indexes_rebuilt(cursor, tables: tuple[str, ...]) -> Iterator[None]:
             cursor.execute(pg_sql.SQL(sql.DROP_CONSTRAINT).format(pg_sql.Identifier(table), pg_sql.Identifier(name)))
         saved.append((table, indexes, keys))
     yield
-    cursor.execute(sql.MAINTENANCE_WORK_MEM)
     for table, indexes, keys in saved:
+        started = time.monotonic()
         for _, _, definition in indexes:
             cursor.execute(pg_sql.SQL(definition))  # PostgreSQL's own text of the index it had
+        _add_seconds(timings, "rebuild_indexes_s", started)
+        started = time.monotonic()
         for name, definition in keys:
             cursor.execute(
                 pg_sql.SQL(sql.ADD_CONSTRAINT).format(
                     pg_sql.Identifier(table), pg_sql.Identifier(name), pg_sql.SQL(definition)
                 )
             )
+        _add_seconds(timings, "rebuild_constraints_s", started)
+        started = time.monotonic()
+        # The planner's row counts for the table still say what it held before the load (an
+        # empty table: a few pages), until autovacuum gets to it; the next import's joins on the
+        # table were then planned as nested loops over a million rows (a re-import ran for
+        # minutes). A sample of the table now costs well under a second.
+        cursor.execute(pg_sql.SQL(sql.ANALYZE_TABLE).format(pg_sql.Identifier(table)))
+        _add_seconds(timings, "rebuild_analyze_s", started)
+
+
+def _add_seconds(timings: dict[str, float], name: str, started: float) -> float:
+    """Add the seconds since `started` to `timings[name]`; returns now, the next step's start."""
+    now = time.monotonic()
+    timings[name] = round(timings.get(name, 0.0) + now - started, 3)
+    return now
 
 
 def import_write_accepted(
@@ -231,9 +279,11 @@ def import_write_accepted(
     tables = sql.INDEX_REBUILD_TABLES[kind.name] if rebuild else ()
     if kind.name == "seizures":  # first: it finds each timeline's last step by its index
         cursor.execute(sql.CUSTODY_CHANGED, params)
-    with _indexes_rebuilt(cursor, tables):
+    with _indexes_rebuilt(cursor, tables, summary.phases):
+        started = time.monotonic()
         cursor.execute(sql.WRITE[kind.name]["bulk" if rebuild else "upsert"], params)
         inserted, updated = cursor.fetchone()
+        _add_seconds(summary.phases, "write_rows_s", started)
     described = {"import": summary.file, "source_system": summary.source_system, "kind": kind.name}
     for action, count in ((Action.COLLECT, inserted), (Action.ALTER, updated)):
         if count:
@@ -282,12 +332,14 @@ def import_file(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql.JIT_OFF)
         cursor.execute(sql.WORK_MEM)
+        if index_rebuild != "never":  # the command line, not a worker (see sql.TEMP_BUFFERS)
+            _temp_buffers_raised(cursor)
         cursor.execute(sql.CLEANUP)
         with source_open(path, delimiter=mapping.delimiter, source_srid=source_srid) as source:
             _stage(cursor, source, record_kind, mapping, progress)
         mark("copy_s")
         progress("validate", 0, 1)
-        _validate(cursor, record_kind, params)
+        _validate(cursor, record_kind, params, summary.phases)
         cursor.execute(sql.COUNTS)
         summary.rows, summary.rejected, summary.problems = cursor.fetchone()
         summary.accepted = summary.rows - summary.rejected

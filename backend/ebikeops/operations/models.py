@@ -133,7 +133,9 @@ class Operation(TrackedModel):
 
 class Seizure(TrackedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="seizures")
+    # No index of its own: seizure_operation_time (operation, seized_at) serves every lookup by
+    # operation (EXPLAIN: docs/import.md), and one index fewer is one fewer to keep up per write.
+    operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="seizures", db_index=False)
     point = models.PointField(srid=4326)
     accuracy_m = models.FloatField(null=True, blank=True, help_text="GPS accuracy in metres")
     seized_at = models.DateTimeField(help_text="as recorded on the device")
@@ -259,7 +261,9 @@ class CustodyEvent(models.Model):
     disposition is the last step's (Seizure.disposition mirrors it)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    seizure = models.ForeignKey(Seizure, on_delete=models.CASCADE, related_name="custody")
+    # No index of its own: custody_event_sequence_unique (seizure, sequence) serves every lookup
+    # by seizure, the cascade of a seizure's erasure included (EXPLAIN: docs/import.md).
+    seizure = models.ForeignKey(Seizure, on_delete=models.CASCADE, related_name="custody", db_index=False)
     sequence = models.PositiveIntegerField(help_text="1 for the seizure itself, then each step")
     step = models.CharField(max_length=20, choices=CustodyStep.choices)
     store = models.CharField(max_length=120, blank=True, help_text="the named store, for 'held'")
