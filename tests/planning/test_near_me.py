@@ -72,7 +72,7 @@ def test_it_records_parameters_data_window_and_code_version(officer_client, uxbr
     assert run["parameters"]["weights"] == {"seizures": 1.0, "arrests": 0.5}
     assert run["data_until"].startswith("2025-11-29T13:00")
     assert run["data_since"].startswith((AT - timedelta(days=365)).date().isoformat())
-    assert run["code_version"].endswith("suggestions/3")
+    assert run["code_version"].endswith("suggestions/4")
     assert run["area"] == {"type": "point", "lon": EALING_BROADWAY[0], "lat": EALING_BROADWAY[1], "radius_m": 3000}
     stored = SuggestionRun.objects.get(pk=run["id"])
     assert stored.parameters["k"] == 2

@@ -33,7 +33,8 @@ from .params import Area, SuggestionParams
 from .selectors import Window
 from .signals import SIGNALS, Signal
 
-ALGORITHM_VERSION = "suggestions/3"
+# 4: ties broken on scores kept to 12 significant digits (identical runs no longer differ).
+ALGORITHM_VERSION = "suggestions/4"
 
 
 def code_version() -> str:
