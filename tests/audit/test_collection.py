@@ -130,6 +130,15 @@ def test_a_record_that_is_not_stored_fails_the_write(officer, boroughs):
     assert not AuditEvent.objects.filter(records__contains=[key(stored)]).exists()
 
 
+def test_a_record_named_twice_is_collected_once(officer, boroughs):
+    seizure = SeizureFactory()
+    with transaction.atomic():
+        event_id = collection_record(records=[seizure, seizure], actor=officer)
+    event = AuditEvent.objects.get(pk=event_id)
+    assert event.records == [key(seizure), key(seizure)], "records lists what the caller named"
+    assert list(event.changes) == [key(seizure)]
+
+
 def collect_then_fail_if_it_returns(records, actor) -> None:
     with transaction.atomic():
         collection_record(records=records, actor=actor)
