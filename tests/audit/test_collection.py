@@ -3,7 +3,7 @@ it equals what Python's snapshot gives, digit for digit (issue 13's write overhe
 
 import random
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.gis.geos import MultiPoint, Point
@@ -17,6 +17,7 @@ from ebikeops.audit.services import (
     collection_record,
     event_record,
     jsonable,
+    partitions_ensure,
 )
 from ebikeops.operations.audit_events import snapshot
 from ebikeops.operations.models import Arrest, Operation, Seizure
@@ -129,6 +130,15 @@ def test_a_record_that_is_not_stored_fails_the_write(officer, boroughs):
     assert not AuditEvent.objects.filter(records__contains=[key(stored)]).exists()
 
 
+def test_a_record_named_twice_is_collected_once(officer, boroughs):
+    seizure = SeizureFactory()
+    with transaction.atomic():
+        event_id = collection_record(records=[seizure, seizure], actor=officer)
+    event = AuditEvent.objects.get(pk=event_id)
+    assert event.records == [key(seizure), key(seizure)], "records lists what the caller named"
+    assert list(event.changes) == [key(seizure)]
+
+
 def collect_then_fail_if_it_returns(records, actor) -> None:
     with transaction.atomic():
         collection_record(records=records, actor=actor)
@@ -140,4 +150,30 @@ def test_models_are_the_ones_whose_fields_it_knows():
     from ebikeops.audit import sql
 
     for model in (Operation, Seizure, Arrest):
-        assert "jsonb_object_agg" in sql.collection_content_sql(model)
+        assert "string_agg" in sql.collection_content_sql(model)
+
+
+def changes_compression() -> dict[str, str]:
+    """Each audit_event table's compression of `changes` ("l" lz4, "p" pglz, "" the default)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, a.attcompression FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid "
+            "WHERE a.attname = 'changes' AND (c.oid = 'audit_event'::regclass OR c.oid IN "
+            "(SELECT inhrelid FROM pg_inherits WHERE inhparent = 'audit_event'::regclass))"
+        )
+        return dict(cursor.fetchall())
+
+
+def test_it_compresses_changes_with_lz4_in_every_partition_new_ones_too(officer, boroughs):
+    # Migration 0004: a 500-seizure collection's 450 KB compress in well under a millisecond with
+    # lz4, some 4 ms with pglz. A month partition made later copies the parent's setting.
+    partitions_ensure(first_month=date(2031, 1, 1), months=1)
+    compression = changes_compression()
+    assert "audit_event_y2031m01" in compression
+    assert set(compression.values()) == {"l"}, compression
+    with transaction.atomic():
+        event_id = collection_record(records=[SeizureFactory(), *SeizureFactory.create_batch(40)], actor=officer)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_column_compression(changes) FROM audit_event WHERE id = %s", [event_id])
+        assert cursor.fetchone()[0] == "lz4"
+    assert chain_verify().intact

@@ -170,11 +170,12 @@ def collection_record(*, records: Sequence[Model], actor: Any = None, context: A
     it. Raises AuditOutsideTransaction outside `transaction.atomic()`, and CollectionIncomplete
     if a record is not stored (then the caller's transaction must roll back, as any error)."""
     event = _event(action=Action.COLLECT, actor=actor, context=context, endpoint=None, purpose=None)
-    by_model: dict[type[Model], list[Any]] = {}
+    keys = [record_key(record) for record in records]
+    by_model: dict[type[Model], dict[Any, None]] = {}  # each model's distinct pks, in order
     for record in records:
-        by_model.setdefault(type(record), []).append(record.pk)
+        by_model.setdefault(type(record), {})[record.pk] = None
     models = tuple(by_model)
-    per_model = [value for model, pks in by_model.items() for value in (f"{model._meta.model_name}:", pks)]
+    per_model = [value for model, pks in by_model.items() for value in (f"{model._meta.model_name}:", list(pks))]
     with connection.cursor() as cursor:
         cursor.execute(
             sql.collection_insert_sql(models),
@@ -189,17 +190,17 @@ def collection_record(*, records: Sequence[Model], actor: Any = None, context: A
                 event.request_id,
                 event.action,
                 event.endpoint,
-                [record_key(record) for record in records],
+                keys,
                 event.purpose,
                 *per_model,
             ],
         )
         event_id, found = cursor.fetchone()
-    keys = {record_key(record) for record in records}
-    if found != len(keys):
+    expected = len(set(keys))
+    if found != expected:
         # A record not (or no longer) stored in this transaction: its content cannot be read,
         # and an event without it would not account for it. Fails the write.
-        raise CollectionIncomplete(f"{len(keys) - found} of the {len(keys)} new records are not stored.")
+        raise CollectionIncomplete(f"{expected - found} of the {expected} new records are not stored.")
     return event_id
 
 
