@@ -341,7 +341,7 @@ IMPORT_MAX_UPLOAD_BYTES = int(env_number("IMPORT_MAX_UPLOAD_BYTES", 200_000_000,
 # An import writing at least this many new rows, and at least as many as the table holds,
 # drops and rebuilds the table's non-unique indexes and foreign keys around its write (far
 # faster; the table is locked until the import commits). 0: never (docs/import.md).
-IMPORT_INDEX_REBUILD_MIN_ROWS = int(env_number("IMPORT_INDEX_REBUILD_MIN_ROWS", 100_000, int))
+IMPORT_INDEX_REBUILD_MIN_ROWS = int(env_number("IMPORT_INDEX_REBUILD_MIN_ROWS", 20_000, int))
 # The uploaded file of an API import is deleted this many days after the import finished
 # (`manage.py import_uploads_purge`, run daily by the worker); its summary and rejects stay.
 IMPORT_UPLOAD_RETENTION_DAYS = int(env_number("IMPORT_UPLOAD_RETENTION_DAYS", 7, int))
