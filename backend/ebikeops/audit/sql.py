@@ -2,8 +2,10 @@
 go in params.
 
 The digest function, the triggers and `audit_event_partition_ensure` live in the database
-(migrations 0001 and 0002); these statements call them.
+(migrations 0001 to 0003); these statements call them.
 """
+
+from functools import cache
 
 from django.db import connection
 
@@ -200,6 +202,7 @@ _COLLECTION_COLUMNS = (
 )
 
 
+@cache
 def collection_insert_sql(models: tuple) -> str:
     """INSERT of one collection event for rows of `models` (params: the event's columns as in
     _COLLECTION_COLUMNS, then a key prefix and a pk array per model); returns its id and how

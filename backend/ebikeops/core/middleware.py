@@ -21,6 +21,7 @@ from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
 from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.views.defaults import server_error as django_server_error
@@ -113,7 +114,13 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     django-csp rebuilt the same string every time (7 % of the Python calls of a short list).
     Anything else, and DEBUG's error pages, go through django-csp itself, unchanged."""
 
-    _built: dict[tuple[int, bool], str] = {}
+    # The header text by report-only or not; emptied when a test overrides a policy setting.
+    _built: dict[bool, str] = {}
+
+    @classmethod
+    def forget_policies(cls, *, setting: str, **kwargs) -> None:
+        if setting in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY"):
+            cls._built.clear()
 
     def process_response(self, request, response):
         if (
@@ -127,13 +134,15 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
         ):
             policy = getattr(settings, setting, None)
-            key = (id(policy), report_only)  # a settings override is a new object: a new key
-            text = self._built.get(key)
+            text = self._built.get(report_only)
             if text is None:
-                text = self._built[key] = build_policy(**asdict(PolicyParts()), report_only=report_only)
+                text = self._built[report_only] = build_policy(**asdict(PolicyParts()), report_only=report_only)
             prefixes = tuple((policy or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
             if text and header not in response and not request.path_info.startswith(prefixes):
                 response[header] = text
         # As django-csp: a nonce asked for after the header was written is an error.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response
+
+
+setting_changed.connect(ContentSecurityPolicyMiddleware.forget_policies)

@@ -32,8 +32,9 @@ def rows_insert_sql(model: type[Model]) -> str:
 
 
 # --- The operations list's totals (reads; ebikeops.operations.selectors) ---------------------
-# One correlated COUNT per total, on the operation foreign key's index, evaluated by PostgreSQL
-# only for the rows a page returns (after ORDER BY and LIMIT, unless the order is by a total).
+# One correlated COUNT per total, on an index led by operation_id (seizure_operation_time for
+# seizures, since migration 0007), evaluated by PostgreSQL only for the rows a page returns
+# (after ORDER BY and LIMIT, unless the order is by a total).
 # Written here rather than as ORM subqueries: compiling six Subquery(...) expressions was most
 # of the Python time of `GET /operations/?page_size=1`, and their GROUP BY ... LIMIT 1 form
 # cost PostgreSQL more to plan than a plain COUNT(*). The outer table is the list's base table
