@@ -11,6 +11,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Now
 
+from .fields import JSONTextField
+
 
 class Action(models.TextChoices):
     """The kinds of processing that s.62(1) names."""
@@ -57,6 +59,10 @@ class AuditEvent(models.Model):
     count = models.IntegerField(null=True, blank=True)
     # For alterations: {"record key": {"field": [before, after], ...}}; for erasures, the content.
     changes = models.JSONField(null=True, blank=True)
+    # A collection's content, {"record key": {"field": [null, value], ...}}, as the JSON text
+    # PostgreSQL built it (services.collection_record; migration 0005), hashed as stored.
+    # Loaded instances show it as `changes` (from_db below); NULL for every other event.
+    content = JSONTextField(null=True, blank=True, editable=False)
     purpose = models.CharField(max_length=500, blank=True)
     # The hash chain the event is in and its place there (1, 2, 3 ...); NULL for the events
     # written before there were several chains (the legacy chain, in id order). The
@@ -80,6 +86,18 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_username or 'system'} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """An event as read: a collection's `content` (read as jsonb) is its `changes`, so every
+        reader (the API, the CSV, record histories) sees the one field it saw before migration
+        0005. The one place that joins the two columns: read events as instances, with both
+        columns loaded (not `.values("changes")`, nor a filter on `changes` in SQL)."""
+        event = super().from_db(db, field_names, values)
+        loaded = event.__dict__
+        if "changes" in loaded and "content" in loaded and loaded["changes"] is None:
+            event.changes = event.content
+        return event
 
 
 class AuditChainHead(models.Model):

@@ -39,6 +39,19 @@ def event_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[AuditEve
     return events.order_by("-occurred_at", "-id")
 
 
+_HISTORY_FIELDS = (
+    "id",
+    "action",
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "client_kind",
+    "request_id",
+    "purpose",
+)
+
+
 def record_history(*, record_type: str, record_id: Any) -> list[dict[str, Any]]:
     """Every write of one record, oldest first, from the audit trail (so an erased record
     still has one): [{"version", "action", "occurred_at", "actor_id", "actor_username",
@@ -46,27 +59,20 @@ def record_history(*, record_type: str, record_id: Any) -> list[dict[str, Any]]:
     {"field": [before, after]} for this record and `version` the record's version after the
     write (None where the write did not say). One query (GIN on records)."""
     key = f"{record_type}:{record_id}"
+    # Instances, not .values(): a collection's content (column `content`) is read as its
+    # `changes` by AuditEvent.from_db, the one place that joins the two columns.
     events = (
         AuditEvent.objects.filter(records__contains=[key], action__in=WRITE_ACTIONS)
         .order_by("id")
-        .values(
-            "id",
-            "action",
-            "occurred_at",
-            "actor_id",
-            "actor_username",
-            "actor_role",
-            "client_kind",
-            "request_id",
-            "purpose",
-            "changes",
-        )
+        .only(*_HISTORY_FIELDS, "changes", "content")
     )
     history = []
     for event in events:
-        changes = (event.pop("changes") or {}).get(key, {})
+        changes = (event.changes or {}).get(key, {})
         version = changes.get("version", [None, None])[1] if isinstance(changes.get("version"), list) else None
-        history.append({**event, "version": version, "changes": changes})
+        history.append(
+            {**{name: getattr(event, name) for name in _HISTORY_FIELDS}, "version": version, "changes": changes}
+        )
     return history
 
 

@@ -167,34 +167,20 @@ def collection_record(*, records: Sequence[Model], actor: Any = None, context: A
     any number) and return its id. Its content is what `event_record` would store for
     changes={key: {"field": [None, value]}} of each record's stored fields, but PostgreSQL
     reads it from the rows (sql.collection_insert_sql): Python never builds, encodes or ships
-    it. Raises AuditOutsideTransaction outside `transaction.atomic()`, and CollectionIncomplete
-    if a record is not stored (then the caller's transaction must roll back, as any error)."""
+    it, and it is stored in `content` as the JSON text built (read back as `changes`). Raises
+    AuditOutsideTransaction outside `transaction.atomic()`, and CollectionIncomplete if a
+    record is not stored (then the caller's transaction must roll back, as any error)."""
     event = _event(action=Action.COLLECT, actor=actor, context=context, endpoint=None, purpose=None)
     keys = [record_key(record) for record in records]
-    by_model: dict[type[Model], dict[Any, None]] = {}  # each model's distinct pks, in order
-    for record in records:
-        by_model.setdefault(type(record), {})[record.pk] = None
-    models = tuple(by_model)
-    per_model = [value for model, pks in by_model.items() for value in (f"{model._meta.model_name}:", list(pks))]
+    if any(" " in key for key in keys):
+        raise ValueError("A record key holds a space; sql.collection_insert_sql separates keys with spaces.")
+    params: dict[str, Any] = {column: getattr(event, column) for column in sql.COLLECTION_COLUMNS}
+    params["records"] = " ".join(keys)
+    models = tuple(dict.fromkeys(type(record) for record in records))
+    for index, model in enumerate(models):
+        params[f"key_{index}"] = f"{model._meta.model_name}:"
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.collection_insert_sql(models),
-            [
-                event.actor_id,
-                event.actor_username,
-                event.actor_role,
-                event.client_kind,
-                event.client_ref,
-                event.ip,
-                event.user_agent,
-                event.request_id,
-                event.action,
-                event.endpoint,
-                keys,
-                event.purpose,
-                *per_model,
-            ],
-        )
+        cursor.execute(sql.collection_insert_sql(models), params)
         event_id, found = cursor.fetchone()
     expected = len(set(keys))
     if found != expected:

@@ -1,8 +1,8 @@
-"""The audit app's SQL: the chains' walk, their heads and partition upkeep. Values only ever
-go in params.
+"""The audit app's SQL: the chains' walk, their heads and partition upkeep, and collection
+events. Values only ever go in params.
 
-The digest function, the triggers and `audit_event_partition_ensure` live in the database
-(migrations 0001 to 0003); these statements call them.
+The digest functions, the triggers and `audit_event_partition_ensure` live in the database
+(migrations 0001 to 0005); these statements call them.
 """
 
 from functools import cache
@@ -13,13 +13,15 @@ from django.db import connection
 # %(chain)s whose content does not match its hash, or whose prev_hash is not the hash of the
 # row before it in the chain, or whose seq does not follow that row's; and the batch's last
 # seq, id and hash to carry into the next batch. The LIMIT sits below the window so that only
-# this batch's rows are digested (index audit_event_chain_seq).
+# this batch's rows are digested (index audit_event_chain_seq). Each row's digest is
+# recomputed by its own version (audit_event_stored_digest, migration 0005: the literal
+# formula for rows without `content`).
 CHAIN_BATCH = """
 WITH raw AS (
-    SELECT * FROM audit_event WHERE chain = %(chain)s AND seq > %(after)s ORDER BY seq LIMIT %(size)s
+    SELECT id, seq, prev_hash, hash, audit_event_stored_digest(e) AS digest FROM audit_event AS e
+    WHERE chain = %(chain)s AND seq > %(after)s ORDER BY seq LIMIT %(size)s
 ), batch AS (
-    SELECT id, seq, prev_hash, hash,
-           audit_event_digest(to_jsonb(raw)) AS digest,
+    SELECT id, seq, prev_hash, hash, digest,
            coalesce(lag(hash) OVER w, %(carry)s) AS expected_prev,
            coalesce(lag(seq) OVER w, %(after)s) AS seq_before,
            coalesce(lag(id) OVER w, %(after_id)s) AS id_before
@@ -41,10 +43,10 @@ LEFT JOIN LATERAL (
 # its position is the id, so seq and id are the same column here.
 LEGACY_CHAIN_BATCH = """
 WITH raw AS (
-    SELECT * FROM audit_event WHERE chain IS NULL AND id > %(after)s ORDER BY id LIMIT %(size)s
+    SELECT id, prev_hash, hash, audit_event_stored_digest(e) AS digest FROM audit_event AS e
+    WHERE chain IS NULL AND id > %(after)s ORDER BY id LIMIT %(size)s
 ), batch AS (
-    SELECT id, prev_hash, hash,
-           audit_event_digest(to_jsonb(raw)) AS digest,
+    SELECT id, prev_hash, hash, digest,
            coalesce(lag(hash) OVER (ORDER BY id), %(carry)s) AS expected_prev,
            coalesce(lag(id) OVER (ORDER BY id), %(after_id)s) AS id_before
     FROM raw
@@ -121,10 +123,10 @@ WHERE parent.relname = 'audit_event' ORDER BY child.relname
 # floats as their shortest exact text with ".0" when whole (Python's repr), points from
 # their own doubles.
 #
-# The content is written as JSON text and cast to jsonb once: for 500 seizures that is 10 ms
-# where nesting jsonb_build_object/jsonb_build_array per field took 17 ms (EXPLAIN ANALYZE,
-# docs/BENCHMARKS.md). Keys go in jsonb's own order (shorter first, then bytewise), which
-# spares the cast most of its sorting. Every value expression is NULL for a NULL column, and
+# The content is written as JSON text and stored as that text (`content json`, migration
+# 0005): for 500 seizures building it takes about 4 ms where nesting jsonb_build_object/
+# jsonb_build_array per field took 17 ms, and it is never parsed into jsonb on the way in
+# (EXPLAIN ANALYZE, docs/BENCHMARKS.md). Every value expression is NULL for a NULL column, and
 # the pair then says null.
 
 # A float8 as Python's json writes it: 5.0 not 5 (PostgreSQL's float8out is the shortest exact
@@ -148,7 +150,9 @@ _MULTIPOINT = (
 
 
 def _value(field, column: str) -> str:
-    """The SQL expression of one field's JSON text (NULL for a NULL column)."""
+    """The SQL expression of one field's JSON text, as text or json (NULL for a NULL column).
+    concat() writes a json value out as its text, so to_json(...) needs no ::text (a copy
+    fewer per value)."""
     kind = field.get_internal_type()
     if kind == "FloatField":
         return _FLOAT.format(c=column)
@@ -157,7 +161,7 @@ def _value(field, column: str) -> str:
     if kind == "DateField":
         return f"('\"' || to_char({column}, 'YYYY-MM-DD') || '\"')"
     if kind == "DecimalField":  # DjangoJSONEncoder writes a Decimal as its text
-        return f"to_json({column}::text)::text"
+        return f"to_json({column}::text)"
     if kind == "PointField":
         x, y = (_FLOAT.format(c=f"ST_{axis}({column})") for axis in "XY")
         return _POINT.format(c=column, x=x, y=y)
@@ -167,15 +171,17 @@ def _value(field, column: str) -> str:
     if getattr(field, "geom_type", None) or kind in ("DurationField", "TimeField", "BinaryField"):
         raise ValueError(f"No SQL form of a {kind} for a collection event; add one to audit/sql.py.")
     # text, numbers, booleans, uuids, foreign keys, json, arrays, file names
-    return f"to_json({column})::text"
+    return f"to_json({column})"
 
 
-def collection_content_sql(model) -> str:
-    """SELECT of one jsonb: {"<model_name>:<pk>": {"field": [null, value], ...}} over the rows
-    of `model` whose pk is in the array parameter (params: the key prefix, the pks); {} if
-    none. Field names and columns come from the model; values go in params."""
+def collection_content_sql(model, index: int) -> str:
+    """SELECT of `body`, the members "<model_name>:<pk>": {"field": [null, value], ...} of the
+    stored rows of `model` named in `named.records` with the prefix %(key_<index>)s, as JSON
+    text without the braces (NULL if none), and `found`, how many rows. Field names and
+    columns come from the model; values go in params."""
     quote = connection.ops.quote_name
-    # In jsonb's key order (attnames are ASCII identifiers: no escaping, bytes = characters).
+    # In jsonb's key order (attnames are ASCII identifiers: no escaping, bytes = characters),
+    # which spares a reader's cast to jsonb most of its sorting.
     fields = sorted(model._meta.concrete_fields, key=lambda field: (len(field.attname), field.attname))
     parts = []
     for position, field in enumerate(fields):
@@ -183,33 +189,57 @@ def collection_content_sql(model) -> str:
         parts.append(f"coalesce({_value(field, f't.{quote(field.column)}')}, 'null')")
     row = f"concat({', '.join(parts)}, ']}}')"  # one concat: a chain of || copies the row over and over
     table, pk, pk_type = quote(model._meta.db_table), quote(model._meta.pk.column), model._meta.pk.db_type(connection)
+    key = f"%(key_{index})s"
     # Each key probes the primary key: LIMIT 1 keeps the subquery from being flattened into a
     # join the planner may answer with a scan of the table, as it did for `pk = ANY(...)` (a Seq
     # Scan of 70,000 seizures to find 500); the probes cost the same at any table size.
     return (
-        f"SELECT coalesce(('{{' || string_agg(to_json(%s || t.{pk}::text)::text || ': ' || {row}, ', ' "  # noqa: S608
-        f"ORDER BY t.{pk}) || '}}')::jsonb, '{{}}'::jsonb) "
-        f"FROM unnest(%s::{pk_type}[]) AS k(id) CROSS JOIN LATERAL "
-        f"(SELECT * FROM {table} AS r WHERE r.{pk} = k.id LIMIT 1) AS t"
+        f"SELECT string_agg(to_json({key} || t.{pk}::text)::text || ': ' || {row}, ', ' "  # noqa: S608
+        f"ORDER BY t.{pk}) AS body, count(*) AS found "
+        f"FROM (SELECT DISTINCT substr(k.key, length({key}) + 1)::{pk_type} AS id "
+        f"FROM named, unnest(named.records) AS k(key) WHERE starts_with(k.key, {key})) AS k "
+        f"CROSS JOIN LATERAL (SELECT * FROM {table} AS r WHERE r.{pk} = k.id LIMIT 1) AS t"
     )
 
 
-# The event's columns, in the order services.collection_record gives them; `changes` is the
-# content above, one sub-select per model joined with ||. The INSERT trigger sets the rest.
-_COLLECTION_COLUMNS = (
-    "actor_id, actor_username, actor_role, client_kind, client_ref, ip, user_agent, request_id, action, "
-    "endpoint, records, purpose"
+# The event's columns, each given as the param of its name by services.collection_record
+# (`records` as one text, the keys separated by spaces: psycopg quotes a list's elements one
+# by one in Python, 1.4 ms for a 500-seizure collection's keys and ids, where one string costs
+# nothing, and the ids are read from the keys); `content` is the text above, one sub-select
+# per model. The INSERT trigger sets the rest.
+COLLECTION_COLUMNS = (
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "client_kind",
+    "client_ref",
+    "ip",
+    "user_agent",
+    "request_id",
+    "action",
+    "endpoint",
+    "records",
+    "purpose",
 )
+_VALUES = {"ip": "%(ip)s::inet", "records": "named.records"}
 
 
 @cache
 def collection_insert_sql(models: tuple) -> str:
-    """INSERT of one collection event for rows of `models` (params: the event's columns as in
-    _COLLECTION_COLUMNS, then a key prefix and a pk array per model); returns its id and how
-    many records its content holds."""
-    content = " || ".join(f"({collection_content_sql(model)})" for model in models)
+    """INSERT of one collection event for rows of `models` (params: each of COLLECTION_COLUMNS
+    by name, and key_<i>, the i-th model's key prefix); returns its id and how many records
+    its content holds. The content goes into `content` (json) as the text built here:
+    PostgreSQL checks that it is JSON but never parses it into jsonb, and the trigger hashes
+    that text as it is (migration 0005)."""
+    columns = ", ".join(COLLECTION_COLUMNS)
+    values = ", ".join(_VALUES.get(column, f"%({column})s") for column in COLLECTION_COLUMNS)
+    parts = [f"({collection_content_sql(model, index)}) AS m{index}" for index, model in enumerate(models)]
+    bodies = ", ".join(f"m{index}.body" for index in range(len(models)))
+    found = " + ".join(f"m{index}.found" for index in range(len(models)))
     return (
-        f"INSERT INTO audit_event ({_COLLECTION_COLUMNS}, changes) "  # noqa: S608 - columns from the models
-        f"VALUES (%s, %s, %s, %s, %s, %s::inet, %s, %s, %s, %s, %s::varchar(80)[], %s, {content}) "
-        "RETURNING id, (SELECT count(*) FROM jsonb_object_keys(changes))"
+        "WITH named AS (SELECT string_to_array(%(records)s, ' ')::varchar(80)[] AS records), "  # noqa: S608 - names from the models
+        f"made AS (SELECT '{{' || concat_ws(', ', {bodies}) || '}}' AS content, {found} AS found "
+        f"FROM {', '.join(parts)}) "
+        f"INSERT INTO audit_event ({columns}, content) SELECT {values}, made.content::json FROM named, made "
+        "RETURNING id, (SELECT found FROM made)"
     )
