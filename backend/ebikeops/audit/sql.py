@@ -192,12 +192,15 @@ def collection_content_sql(model, index: int) -> str:
     key = f"%(key_{index})s"
     # Each key probes the primary key: LIMIT 1 keeps the subquery from being flattened into a
     # join the planner may answer with a scan of the table, as it did for `pk = ANY(...)` (a Seq
-    # Scan of 70,000 seizures to find 500); the probes cost the same at any table size.
+    # Scan of 70,000 seizures to find 500); the probes cost the same at any table size. The
+    # members come in the order of the sorted keys the probes follow, which an ORDER BY in
+    # string_agg would sort again with their text (0.3 ms for 500 seizures); nothing relies on
+    # that order (the hash is over the text as stored, readers go through jsonb).
     return (
-        f"SELECT string_agg(to_json({key} || t.{pk}::text)::text || ': ' || {row}, ', ' "  # noqa: S608
-        f"ORDER BY t.{pk}) AS body, count(*) AS found "
+        f"SELECT string_agg(to_json({key} || t.{pk}::text)::text || ': ' || {row}, ', ') AS body, "  # noqa: S608
+        "count(*) AS found "
         f"FROM (SELECT DISTINCT substr(k.key, length({key}) + 1)::{pk_type} AS id "
-        f"FROM named, unnest(named.records) AS k(key) WHERE starts_with(k.key, {key})) AS k "
+        f"FROM named, unnest(named.records) AS k(key) WHERE starts_with(k.key, {key}) ORDER BY 1) AS k "
         f"CROSS JOIN LATERAL (SELECT * FROM {table} AS r WHERE r.{pk} = k.id LIMIT 1) AS t"
     )
 
