@@ -226,3 +226,10 @@ def test_readers_get_a_stored_collection_as_the_same_changes_as_pythons(officer,
     # jsonb writes the double 1.2345678901234568e+16 as the integer it is, and so do the readers.
     assert history[0]["changes"]["accuracy_m"] == [None, 12345678901234568]
     assert type(history[0]["changes"]["accuracy_m"][1]) is int
+
+
+def test_a_record_key_with_a_space_is_refused_before_any_sql(officer):
+    # The keys go to PostgreSQL as one text split on spaces (sql.collection_insert_sql).
+    with pytest.raises(ValueError, match="holds a space"), transaction.atomic():
+        collection_record(records=[Seizure(pk="not a uuid")], actor=officer)
+    assert not AuditEvent.objects.exists()
