@@ -41,13 +41,14 @@ END $$;
 -- Version 2 of a row's digest, for rows with `content`: SHA-256 over the version-1 text of the
 -- row without it (nulls stripped, no `hash`, times in UTC) with `"content": <stored text>`
 -- appended as its last member. The other members come first in jsonb's order, so no version-1
--- text (where "content" would sort before "user_agent") is ever a version-2 text. `rest` is the
--- row with its content set to NULL (to_jsonb would otherwise parse the content into jsonb);
--- the content comes apart, so that no caller copies the row with it.
+-- text (where "content" would sort before "user_agent") is ever a version-2 text. Callers pass
+-- `rest` with its content set to NULL (to_jsonb would otherwise parse the content into jsonb,
+-- which the `- 'content'` then drops) and the content apart, so that none copies the row with it.
 CREATE FUNCTION audit_event_content_hash(rest audit_event, content json) RETURNS text
 LANGUAGE sql STABLE SET "TimeZone" = 'UTC' AS $$
     SELECT encode(sha256(convert_to(
-        left((jsonb_strip_nulls(to_jsonb(rest)) - 'hash')::text, -1) || ', "content": ' || content::text || '}',
+        left((jsonb_strip_nulls(to_jsonb(rest)) - 'hash' - 'content')::text, -1)
+        || ', "content": ' || content::text || '}',
         'UTF8')), 'hex')
 $$;
 
