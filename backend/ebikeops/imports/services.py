@@ -210,11 +210,35 @@ def _index_rebuild_wanted(cursor, kind: Kind, mode: str, params: dict, accepted:
     return new >= minimum and new >= stored
 
 
+def _dropped_for_rebuild(cursor, tables: tuple[str, ...]) -> list[tuple[str, list, list]]:
+    """Lock `tables` and drop what _indexes_rebuilt builds again; returns, for each table, its
+    indexes (schema, name, definition) and constraints (name, definition, is a foreign key)."""
+    saved = []
+    for table in tables:
+        cursor.execute(pg_sql.SQL(sql.LOCK_TABLE).format(pg_sql.Identifier(table)))
+        cursor.execute(sql.REBUILT_INDEXES, {"table": table})
+        indexes = cursor.fetchall()
+        cursor.execute(sql.REBUILT_CONSTRAINTS, {"table": table, "tables": list(tables)})
+        saved.append((table, indexes, cursor.fetchall()))
+    # Every table's foreign keys before any primary key: custody's rests on the seizures' key.
+    keys = sorted(
+        ((table, name, foreign) for table, _, constraints in saved for name, _, foreign in constraints),
+        key=lambda key: not key[2],
+    )
+    for table, name, _ in keys:
+        cursor.execute(pg_sql.SQL(sql.DROP_CONSTRAINT).format(pg_sql.Identifier(table), pg_sql.Identifier(name)))
+    for _, indexes, _ in saved:
+        for schema, name, _ in indexes:
+            cursor.execute(pg_sql.SQL(sql.DROP_INDEX).format(pg_sql.Identifier(schema, name)))
+    return saved
+
+
 @contextmanager
 def _indexes_rebuilt(cursor, tables: tuple[str, ...], timings: dict[str, float]) -> Iterator[None]:
-    """Lock `tables` (ACCESS EXCLUSIVE, until the transaction ends), drop every index but
-    their primary keys, their unique constraints and foreign keys, and create them again from
-    their own definitions (read from the catalog) once the block has written. An error inside
+    """Lock `tables` (ACCESS EXCLUSIVE, until the transaction ends), drop their indexes, their
+    foreign keys, unique constraints and primary keys (but a key another table's foreign key
+    rests on, see sql.REBUILT_CONSTRAINTS), and create them again from their own definitions
+    (read from the catalog) once the block has written. An error inside
     rolls the whole transaction back, the dropped indexes with it. Adds the seconds the rebuild
     took to `timings` (indexes, constraints, analyze)."""
     if not tables:
@@ -224,18 +248,7 @@ def _indexes_rebuilt(cursor, tables: tuple[str, ...], timings: dict[str, float])
     # earlier in this transaction): run them now; they stay deferred afterwards.
     connection.check_constraints()
     cursor.execute(sql.BULK_MEMORY)
-    saved = []
-    for table in tables:
-        cursor.execute(pg_sql.SQL(sql.LOCK_TABLE).format(pg_sql.Identifier(table)))
-        cursor.execute(sql.REBUILT_INDEXES, {"table": table})
-        indexes = cursor.fetchall()
-        cursor.execute(sql.REBUILT_CONSTRAINTS, {"table": table})
-        keys = cursor.fetchall()
-        for schema, name, _ in indexes:
-            cursor.execute(pg_sql.SQL(sql.DROP_INDEX).format(pg_sql.Identifier(schema, name)))
-        for name, _ in keys:
-            cursor.execute(pg_sql.SQL(sql.DROP_CONSTRAINT).format(pg_sql.Identifier(table), pg_sql.Identifier(name)))
-        saved.append((table, indexes, keys))
+    saved = _dropped_for_rebuild(cursor, tables)
     yield
     for table, indexes, keys in saved:
         started = time.monotonic()
@@ -243,7 +256,7 @@ def _indexes_rebuilt(cursor, tables: tuple[str, ...], timings: dict[str, float])
             cursor.execute(pg_sql.SQL(definition))  # PostgreSQL's own text of the index it had
         _add_seconds(timings, "rebuild_indexes_s", started)
         started = time.monotonic()
-        for name, definition in keys:
+        for name, definition, _ in keys:
             cursor.execute(
                 pg_sql.SQL(sql.ADD_CONSTRAINT).format(
                     pg_sql.Identifier(table), pg_sql.Identifier(name), pg_sql.SQL(definition)

@@ -566,17 +566,25 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 
 
 def _bulk(
-    table: str, columns: list[tuple[str, str]], joins: str, compare: list[str], returning: str = "", after: str = ""
+    table: str,
+    columns: list[tuple[str, str]],
+    joins: str,
+    compare: list[str],
+    returning: str = "",
+    after: str = "",
+    *,
+    keyed: bool = False,
 ) -> str:
-    """What `_upsert` writes, for a bulk load that holds the table locked with its unique
-    indexes dropped (INDEX_REBUILD_TABLES): no ON CONFLICT (it needs the unique index, and no
-    one else can write), but an UPDATE of the stored records that differ and an INSERT of the
-    new rows in the order of their new ids, so that the primary key, the one index left, grows
-    at its right edge instead of at random places."""
+    """What `_upsert` writes, for a bulk load that holds the table locked with its indexes
+    dropped (INDEX_REBUILD_TABLES): no ON CONFLICT (it needs the unique index, and no one else
+    can write), but an UPDATE of the stored records that differ and an INSERT of the new rows.
+    `keyed`: the table keeps its primary key through the load (other tables' foreign keys rest
+    on it, see REBUILT_CONSTRAINTS); the new rows are then inserted in the order of their new
+    ids, so that the key grows at its right edge instead of at random places."""
     exprs = dict(columns)
     names = ", ".join(name for name, _ in columns)
     values = ",\n           ".join(expr for _, expr in columns)
-    id_position = [name for name, _ in columns].index("id") + 1
+    in_id_order = f"ORDER BY {[name for name, _ in columns].index('id') + 1}" if keyed else ""
     sets = ", ".join(f"{name} = {exprs[name]}" for name in compare)
     stored = ", ".join(f"s.{name}" for name in compare)
     incoming = ", ".join(exprs[name] for name in compare)
@@ -601,7 +609,7 @@ added AS (
     WHERE {_ACCEPTED}
       AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.source_system = %(source_system)s
                       AND e.external_ref = t.external_ref AND NOT (e.external_ref = ''))
-    ORDER BY {id_position}
+    {in_id_order}
     RETURNING true AS inserted{returning}
 ),
 written AS (SELECT * FROM changed UNION ALL SELECT * FROM added){after}
@@ -631,6 +639,10 @@ _POINT = "p.point"  # built in import_places
 # the step that leads to it (custody.STEP_FOR_DISPOSITION, %(custody_steps)s), dated when the
 # import recorded it (the file gives no date for it; seizure_update dates a changed disposition
 # the same way). A held vehicle has no second step: "held" names a store, which a file has not.
+# With the custody table's primary key in place (the upsert), the steps are inserted in the
+# order of their new ids: each insert into the key then lands on its rightmost page (B-tree's
+# fast path) instead of a random one; on 289,428 steps the insert took 7 s unsorted, the sort a
+# fraction of that (docs/import.md). A bulk load drops the key and builds it afterwards.
 _CUSTODY_STARTED = """,
 custody AS (
     INSERT INTO operations_custodyevent (id, seizure_id, sequence, step, store, happened_at, recorded_at,
@@ -645,10 +657,7 @@ custody AS (
                %(user_id)s
         FROM written w WHERE w.inserted AND w.disposition <> 'held'
     ) c
-    -- In the order of their new ids: each insert into the primary key then lands on its rightmost
-    -- page (B-tree's fast path) instead of a random one; on 289,428 steps the insert took 7 s
-    -- unsorted, the sort costs a fraction of that (docs/import.md).
-    ORDER BY 1
+    {in_id_order}
 )"""
 
 # A corrected row that changes a stored seizure's disposition appends the step that leads to it
@@ -672,9 +681,15 @@ WHERE {_ACCEPTED} AND e.disposition <> t.disposition AND (s.sequence > 1 OR l.se
 """  # noqa: S608 - put together from this module's constants
 
 
-def _write(*args, **kwargs) -> dict[str, str]:
-    """A kind's write: "upsert" (ON CONFLICT; the usual one) and "bulk" (indexes dropped)."""
-    return {"upsert": _upsert(*args, **kwargs), "bulk": _bulk(*args, **kwargs)}
+def _write(*args, keyed: bool = False, custody: bool = False, **kwargs) -> dict[str, str]:
+    """A kind's write: "upsert" (ON CONFLICT; the usual one) and "bulk" (indexes dropped; `keyed`
+    as _bulk's). `custody`: new seizures get their custody timeline (_CUSTODY_STARTED)."""
+    if not custody:
+        return {"upsert": _upsert(*args, **kwargs), "bulk": _bulk(*args, keyed=keyed, **kwargs)}
+    return {
+        "upsert": _upsert(*args, after=_CUSTODY_STARTED.format(in_id_order="ORDER BY 1"), **kwargs),
+        "bulk": _bulk(*args, after=_CUSTODY_STARTED.format(in_id_order=""), **kwargs),
+    }
 
 
 WRITE = {
@@ -714,7 +729,7 @@ WRITE = {
             "notes",
         ],
         returning=", s.id, s.seized_at, s.disposition",
-        after=_CUSTODY_STARTED,
+        custody=True,
     ),
     "arrests": _write(
         "operations_arrest",
@@ -768,6 +783,7 @@ WRITE = {
             "borough_id",
             "notes",
         ],
+        keyed=True,  # seizures, arrests and plans keep their foreign keys to it (REBUILT_CONSTRAINTS)
     ),
 }
 
@@ -790,8 +806,9 @@ WHERE {_ACCEPTED}
 # afterwards takes under 10 s (the GiST builds sort the points first). Likewise each deferred
 # foreign-key check runs one query per row at commit, where re-adding the constraint checks all
 # rows in one join. So a large import into a table not much larger than the file drops every
-# index of the table but its primary key (the unique ones included: uniqueness is checked again
-# when they are built) and its foreign keys, writes (WRITE[...]["bulk"]), and creates them again
+# index of the table, its primary key (but one another table's foreign key rests on) and its
+# unique and foreign keys (uniqueness is checked again when they are built), writes
+# (WRITE[...]["bulk"]), and creates them again
 # from their own definitions, all in the import's transaction. DROP INDEX takes an ACCESS EXCLUSIVE lock:
 # until the import commits nobody reads or writes the table (see docs/import.md).
 INDEX_REBUILD_TABLES = {
@@ -817,14 +834,20 @@ WHERE x.indrelid = %(table)s::regclass AND NOT x.indisprimary
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
 ORDER BY i.relname
 """
-# Unique constraints (not one another table's foreign key rests on), then foreign keys: the
-# order they are added back in.
+# Foreign keys, unique constraints and the primary key, the last two unless a table outside
+# the rebuilt ones (%(tables)s) has a foreign key resting on them (the operation table's key:
+# seizures, arrests and plans name it). In the order they are added back in: unique, primary,
+# foreign (contype u > p > f), so that custody's key to the seizures finds their primary key.
+# Without the primary key the write inserts in any order: at 1M rows, sorting the new rows by
+# their new ids so that the key grew at its right edge cost more than building it afterwards.
 REBUILT_CONSTRAINTS = """
-SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+SELECT c.conname, pg_get_constraintdef(c.oid), c.contype = 'f' FROM pg_constraint c
 WHERE c.conrelid = %(table)s::regclass
   AND (c.contype = 'f'
-       OR (c.contype = 'u' AND NOT EXISTS (SELECT 1 FROM pg_constraint r
-                                           WHERE r.contype = 'f' AND r.conindid = c.conindid)))
+       OR (c.contype IN ('u', 'p') AND NOT EXISTS (
+               SELECT 1 FROM pg_constraint r
+               WHERE r.contype = 'f' AND r.conindid = c.conindid
+                 AND NOT r.conrelid = ANY (%(tables)s::regclass[]))))
 ORDER BY c.contype DESC, c.conname
 """
 DROP_INDEX = "DROP INDEX {}"
