@@ -152,6 +152,28 @@ def test_a_bulk_load_rebuilds_every_index_and_constraint_it_dropped(operation, r
     assert (again.inserted, again.unchanged, Seizure.objects.count()) == (0, 3, 3)
 
 
+@pytest.mark.parametrize(
+    ("kind", "table", "dropped"),
+    [
+        # custody's key to the seizures is rebuilt with them: both primary keys go
+        ("seizures", "operations_seizure", True),
+        ("seizures", "operations_custodyevent", True),
+        # seizures, arrests and plans keep their foreign keys to the operations: the key stays
+        ("operations", "operations_operation", False),
+    ],
+)
+@pytest.mark.django_db
+def test_a_bulk_load_drops_a_primary_key_only_where_no_other_table_rests_on_it(kind, table, dropped):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            import_services.sql.REBUILT_CONSTRAINTS,
+            {"table": table, "tables": list(import_services.sql.INDEX_REBUILD_TABLES[kind])},
+        )
+        names = [name for name, _, _ in cursor.fetchall()]
+
+    assert (f"{table}_pkey" in names) is dropped, names
+
+
 def test_an_import_says_how_long_each_step_took(operation, run):
     summary, _ = run(_rows(3), index_rebuild="always")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.gis.gdal import CoordTransform, OGRGeometry, SpatialReference
 from django.core.files import File
-from django.db import DataError, connection, transaction
+from django.db import DataError, ProgrammingError, connection, transaction
 from django.utils import timezone
 from psycopg import errors as pg_errors
 from psycopg import sql as pg_sql
@@ -117,9 +117,9 @@ def _params(kind: Kind, mapping: Mapping, *, user: User | None, now: datetime) -
     }
 
 
-def _stage(cursor, source, kind: Kind, mapping: Mapping, progress: Progress) -> None:
+def _stage(cursor, source, kind: Kind, mapping: Mapping, progress: Progress, *, temporary: bool) -> None:
     columns = resolve_columns(mapping, source.header, kind=kind, geometry=source.geometry)
-    cursor.execute(sql.stage_create(len(source.header)))
+    cursor.execute(sql.stage_create(len(source.header), temporary=temporary))
     raw = cursor.cursor  # psycopg's own cursor, for COPY
     done = 0
     try:
@@ -131,34 +131,71 @@ def _stage(cursor, source, kind: Kind, mapping: Mapping, progress: Progress) -> 
     except (pg_errors.BadCopyFileFormat, pg_errors.CharacterNotInRepertoire, pg_errors.InvalidTextRepresentation,
             DataError) as exc:  # fmt: skip
         raise MappingError(f"The file could not be read as CSV: {' '.join(str(exc).split())}") from None
-    cursor.execute(sql.rows_view(kind, columns, mapping.defaults))
+    cursor.execute(sql.rows_view(kind, columns, mapping.defaults, temporary=temporary))
 
 
-def _validate(cursor, kind: Kind, params: dict, timings: dict[str, float]) -> None:
-    """Parse and check the staged rows (see sql.py); adds each step's seconds to `timings`."""
+def _validate(cursor, kind: Kind, params: dict, timings: dict[str, float], *, temporary: bool) -> None:
+    """Parse and check the staged rows (see sql.py); adds each step's seconds to `timings`.
+    `temporary`: the working tables are temporary ones (see _own_schema)."""
+
+    def create(statement: str, parameters: dict | None = None) -> None:
+        cursor.execute(sql.temporary(statement) if temporary else statement, parameters)
+
     started = time.monotonic()
     cursor.execute(sql.FUNCTIONS)
     cursor.execute(sql.DATESTYLE)
     try:
         with transaction.atomic():  # a savepoint: a failed statement leaves the import usable
-            cursor.execute(sql.TYPED[kind.name], params)
+            create(sql.TYPED[kind.name], params)
     except DataError:  # a value of a usual shape that is no time or number (sql.FUNCTIONS)
-        cursor.execute(sql.TYPED_SAFE[kind.name], params)
+        create(sql.TYPED_SAFE[kind.name], params)
     cursor.execute(sql.TYPED_ANALYZE[kind.name])
     started = _add_seconds(timings, "validate_parse_s", started)
-    cursor.execute(sql.BOROUGH_PIECES)
-    cursor.execute(sql.PLACES, params)
+    create(sql.BOROUGH_PIECES)
+    create(sql.PLACES, params)
     started = _add_seconds(timings, "validate_places_s", started)
-    cursor.execute(sql.DUPES)
+    create(sql.DUPES)
     if kind.name == "operations":
-        cursor.execute(sql.REFERENCE_DUPES)
+        create(sql.REFERENCE_DUPES)
     else:
-        cursor.execute(sql.OPS, params)
+        create(sql.OPS, params)
     started = _add_seconds(timings, "validate_dupes_s", started)
-    cursor.execute(sql.REJECTS_CREATE)
-    cursor.execute(sql.REJECTS[kind.name], params)
+    if kind.name == "seizures":
+        create(sql.CUSTODY_LAST, params)
+    create(sql.REJECTS[kind.name], params)
     cursor.execute(sql.REJECTS_INDEX)
     _add_seconds(timings, "validate_rules_s", started)
+
+
+def _own_schema(cursor) -> tuple[str, str] | None:
+    """Create this import's schema (sql.SCHEMA) and put it first on the search path, where the
+    import's working tables are then created; returns (schema, the search path before), for
+    _own_schema_dropped. None if the role may not create a schema (no CREATE on the database):
+    the import then works in temporary tables, without parallel plans. In a savepoint of its own,
+    so that a refusal leaves the import's transaction usable."""
+    cursor.execute(sql.BACKEND_PID)
+    schema = sql.SCHEMA.format(cursor.fetchone()[0])
+    cursor.execute(sql.SAVEPOINT)
+    try:
+        cursor.execute(pg_sql.SQL(sql.SCHEMA_CREATE).format(pg_sql.Identifier(schema)))
+    except (ProgrammingError, pg_errors.InsufficientPrivilege) as exc:  # Django's, or psycopg's own
+        if not isinstance(exc.__cause__ or exc, pg_errors.InsufficientPrivilege):
+            raise
+        cursor.execute(sql.SAVEPOINT_ROLLBACK)
+        return None
+    cursor.execute(sql.SAVEPOINT_RELEASE)
+    cursor.execute(sql.SEARCH_PATH)
+    (path,) = cursor.fetchone()
+    cursor.execute(sql.SEARCH_PATH_SET, {"path": f"{schema}, {path}"})
+    return schema, path
+
+
+def _own_schema_dropped(cursor, own: tuple[str, str] | None) -> None:
+    """Drop the import's schema with its tables and give the search path back."""
+    if own is not None:
+        schema, path = own
+        cursor.execute(pg_sql.SQL(sql.SCHEMA_DROP).format(pg_sql.Identifier(schema)))
+        cursor.execute(sql.SEARCH_PATH_SET, {"path": path})
 
 
 def _temp_buffers_raised(cursor) -> bool:
@@ -210,11 +247,35 @@ def _index_rebuild_wanted(cursor, kind: Kind, mode: str, params: dict, accepted:
     return new >= minimum and new >= stored
 
 
+def _dropped_for_rebuild(cursor, tables: tuple[str, ...]) -> list[tuple[str, list, list]]:
+    """Lock `tables` and drop what _indexes_rebuilt builds again; returns, for each table, its
+    indexes (schema, name, definition) and constraints (name, definition, is a foreign key)."""
+    saved = []
+    for table in tables:
+        cursor.execute(pg_sql.SQL(sql.LOCK_TABLE).format(pg_sql.Identifier(table)))
+        cursor.execute(sql.REBUILT_INDEXES, {"table": table})
+        indexes = cursor.fetchall()
+        cursor.execute(sql.REBUILT_CONSTRAINTS, {"table": table, "tables": list(tables)})
+        saved.append((table, indexes, cursor.fetchall()))
+    # Every table's foreign keys before any primary key: custody's rests on the seizures' key.
+    keys = sorted(
+        ((table, name, foreign) for table, _, constraints in saved for name, _, foreign in constraints),
+        key=lambda key: not key[2],
+    )
+    for table, name, _ in keys:
+        cursor.execute(pg_sql.SQL(sql.DROP_CONSTRAINT).format(pg_sql.Identifier(table), pg_sql.Identifier(name)))
+    for _, indexes, _ in saved:
+        for schema, name, _ in indexes:
+            cursor.execute(pg_sql.SQL(sql.DROP_INDEX).format(pg_sql.Identifier(schema, name)))
+    return saved
+
+
 @contextmanager
 def _indexes_rebuilt(cursor, tables: tuple[str, ...], timings: dict[str, float]) -> Iterator[None]:
-    """Lock `tables` (ACCESS EXCLUSIVE, until the transaction ends), drop every index but
-    their primary keys, their unique constraints and foreign keys, and create them again from
-    their own definitions (read from the catalog) once the block has written. An error inside
+    """Lock `tables` (ACCESS EXCLUSIVE, until the transaction ends), drop their indexes, their
+    foreign keys, unique constraints and primary keys (but a key another table's foreign key
+    rests on, see sql.REBUILT_CONSTRAINTS), and create them again from their own definitions
+    (read from the catalog) once the block has written. An error inside
     rolls the whole transaction back, the dropped indexes with it. Adds the seconds the rebuild
     took to `timings` (indexes, constraints, analyze)."""
     if not tables:
@@ -224,18 +285,7 @@ def _indexes_rebuilt(cursor, tables: tuple[str, ...], timings: dict[str, float])
     # earlier in this transaction): run them now; they stay deferred afterwards.
     connection.check_constraints()
     cursor.execute(sql.BULK_MEMORY)
-    saved = []
-    for table in tables:
-        cursor.execute(pg_sql.SQL(sql.LOCK_TABLE).format(pg_sql.Identifier(table)))
-        cursor.execute(sql.REBUILT_INDEXES, {"table": table})
-        indexes = cursor.fetchall()
-        cursor.execute(sql.REBUILT_CONSTRAINTS, {"table": table})
-        keys = cursor.fetchall()
-        for schema, name, _ in indexes:
-            cursor.execute(pg_sql.SQL(sql.DROP_INDEX).format(pg_sql.Identifier(schema, name)))
-        for name, _ in keys:
-            cursor.execute(pg_sql.SQL(sql.DROP_CONSTRAINT).format(pg_sql.Identifier(table), pg_sql.Identifier(name)))
-        saved.append((table, indexes, keys))
+    saved = _dropped_for_rebuild(cursor, tables)
     yield
     for table, indexes, keys in saved:
         started = time.monotonic()
@@ -243,7 +293,7 @@ def _indexes_rebuilt(cursor, tables: tuple[str, ...], timings: dict[str, float])
             cursor.execute(pg_sql.SQL(definition))  # PostgreSQL's own text of the index it had
         _add_seconds(timings, "rebuild_indexes_s", started)
         started = time.monotonic()
-        for name, definition in keys:
+        for name, definition, _ in keys:
             cursor.execute(
                 pg_sql.SQL(sql.ADD_CONSTRAINT).format(
                     pg_sql.Identifier(table), pg_sql.Identifier(name), pg_sql.SQL(definition)
@@ -332,14 +382,16 @@ def import_file(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql.JIT_OFF)
         cursor.execute(sql.WORK_MEM)
-        if index_rebuild != "never":  # the command line, not a worker (see sql.TEMP_BUFFERS)
+        cursor.execute(sql.PARALLEL_TUPLE_COST)
+        own = _own_schema(cursor)
+        if own is None and index_rebuild != "never":  # the command line, not a worker (see sql.TEMP_BUFFERS)
             _temp_buffers_raised(cursor)
         cursor.execute(sql.CLEANUP)
         with source_open(path, delimiter=mapping.delimiter, source_srid=source_srid) as source:
-            _stage(cursor, source, record_kind, mapping, progress)
+            _stage(cursor, source, record_kind, mapping, progress, temporary=own is None)
         mark("copy_s")
         progress("validate", 0, 1)
-        _validate(cursor, record_kind, params, summary.phases)
+        _validate(cursor, record_kind, params, summary.phases, temporary=own is None)
         cursor.execute(sql.COUNTS)
         summary.rows, summary.rejected, summary.problems = cursor.fetchone()
         summary.accepted = summary.rows - summary.rejected
@@ -372,6 +424,7 @@ def import_file(
             summary.rejects_file = str(rejects_path)
         mark("rejects_s")
         cursor.execute(sql.CLEANUP)
+        _own_schema_dropped(cursor, own)
         if dry_run:
             transaction.set_rollback(True)
     summary.seconds = round(time.monotonic() - started, 3)

@@ -1,6 +1,7 @@
 """Every SQL statement of the importer: staging, set-based validation and the writes.
 
-An import runs in one transaction on temporary tables that drop at its end:
+An import runs in one transaction, on working tables of its own (unlogged, in a schema made and
+dropped inside that transaction; see SCHEMA):
 
 1. `import_stage` holds the file's columns as text (`f0`, `f1`, ...; COPY fills them), with
    `row_no`, the data row's number (1 = the first row after the header).
@@ -28,34 +29,54 @@ from psycopg import sql
 from .kinds import ARRESTS, OPERATIONS, SEIZURES, Kind, choices, max_lengths
 
 JIT_OFF = "SET LOCAL jit = off"
-# The temporary tables drop at commit; inside a caller's longer transaction (a test, a
-# command running several imports) they are dropped explicitly before and after each import.
+# An import's working tables are UNLOGGED tables in a schema of its own (SCHEMA, first on the
+# search path until the import ends), not temporary ones: PostgreSQL's parallel workers cannot
+# read a session's temporary tables, and with them the parse, the places, the duplicates and the
+# rules of a large file run on every core (CREATE TABLE ... AS may use a parallel plan; INSERT ...
+# SELECT may not). The schema and its tables are made and dropped inside the import's
+# transaction: no other session ever sees them, and a failure or a crash leaves nothing behind.
+# A role that may not create a schema gets temporary tables instead (`temporary()`), serially.
+SCHEMA = "import_{}"  # the backend's pid: one import at a time per session
+SCHEMA_CREATE = "DROP SCHEMA IF EXISTS {0} CASCADE; CREATE SCHEMA {0}"
+SCHEMA_DROP = "DROP SCHEMA {} CASCADE"
+BACKEND_PID = "SELECT pg_backend_pid()"
+SEARCH_PATH = "SELECT current_setting('search_path')"
+SEARCH_PATH_SET = "SELECT set_config('search_path', %(path)s, true)"
+# Dropped before and after each import: inside a caller's longer transaction (a test, a command
+# running several imports) tables of an earlier import may remain.
 CLEANUP = """
 DROP VIEW IF EXISTS import_rows;
 DROP TABLE IF EXISTS import_stage, import_typed, import_borough_pieces, import_places, import_dupes, import_ops,
-    import_rejects, import_reference_dupes;
+    import_rejects, import_reference_dupes, import_disposition_changed, import_custody_last;
 """
 WORK_MEM = "SET LOCAL work_mem = '256MB'"
-# The staging tables of a large import (about 450 MB for a million seizures) in the backend's own
-# memory rather than the default 8 MB of temporary buffers, past which every page read or written
-# goes through the file system. Allocated as used, and only for the command line (a worker's
-# long-lived connection would keep them); PostgreSQL refuses the setting once a session has used
-# a temporary table, and the import then runs with what the session has.
+# What a row passed up from a parallel worker costs the planner (default 0.1): the rules statement
+# cannot be estimated (an OR of 30-odd conditions; the planner guesses every row breaks one, where
+# 3 % do), so at the default it kept a million rows on one core rather than pass them all up. At
+# 1M rows, load 5: 2.3 s on one core, 1.6 s with two workers.
+PARALLEL_TUPLE_COST = "SET LOCAL parallel_tuple_cost = 0.01"
+# Where the working tables are temporary (a role that may not create a schema, see SCHEMA): those
+# of a large import (about 450 MB for a million seizures) in the backend's own memory rather than
+# the default 8 MB of temporary buffers, past which every page read or written goes through the
+# file system. Allocated as used, and only for the command line (a worker's long-lived connection
+# would keep them); PostgreSQL refuses the setting once a session has used a temporary table, and
+# the import then runs with what the session has.
 TEMP_BUFFERS = "SET LOCAL temp_buffers = '1GB'"
 SAVEPOINT = "SAVEPOINT import_setting"
 SAVEPOINT_ROLLBACK = "ROLLBACK TO SAVEPOINT import_setting"
 SAVEPOINT_RELEASE = "RELEASE SAVEPOINT import_setting"
 
 # Safe parsers: NULL for an empty or unparsable value, never an error (one bad row must not
-# stop the import). Written as single-expression SQL functions so that the planner inlines them.
+# stop the import). Written as single-expression SQL functions so that the planner inlines them;
+# PARALLEL SAFE, or no statement calling them could use a parallel plan.
 FUNCTIONS = r"""
-CREATE OR REPLACE FUNCTION pg_temp.import_text(v text) RETURNS text LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION pg_temp.import_text(v text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT nullif(btrim(v), '') $$;
 
-CREATE OR REPLACE FUNCTION pg_temp.import_float(v text) RETURNS float8 LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION pg_temp.import_float(v text) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT CASE WHEN btrim(v) ~ '^[+-]?(\d{1,15}(\.\d*)?|\.\d+)([eE][+-]?\d{1,2})?$' THEN btrim(v)::float8 END $$;
 
-CREATE OR REPLACE FUNCTION pg_temp.import_int(v text) RETURNS int LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION pg_temp.import_int(v text) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT CASE WHEN btrim(v) ~ '^\+?\d{1,9}$' THEN btrim(v)::int END $$;
 
 -- ISO 8601 (a space may stand for the T; GDAL writes 2025/11/29 13:30:00+00, so callers pass
@@ -64,10 +85,10 @@ $$ SELECT CASE WHEN btrim(v) ~ '^\+?\d{1,9}$' THEN btrim(v)::int END $$;
 -- by integer arithmetic (leap years included), not by building a date that could fail. No FROM
 -- clause: PostgreSQL inlines the function into the statement (a function call per row would
 -- cost more than the parsing itself).
-CREATE OR REPLACE FUNCTION pg_temp.import_clean(raw text) RETURNS text LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION pg_temp.import_clean(raw text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT replace(btrim(raw), '/', '-') $$;
 
-CREATE OR REPLACE FUNCTION pg_temp.import_time(v text, tz text) RETURNS timestamptz LANGUAGE sql STABLE AS
+CREATE OR REPLACE FUNCTION pg_temp.import_time(v text, tz text) RETURNS timestamptz LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT CASE
     WHEN v !~ ('^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])'
                '([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?\s*(Z|[+-](0\d|1[0-5])(:?[0-5]\d)?)?)?$')
@@ -94,13 +115,14 @@ $$ SELECT CASE
 -- goes through the safe parser. A value of the usual shape that is no time or number at all
 -- (2025-02-30, 1.2.3) makes the cast raise an error; the import then runs the statement again
 -- with the safe parsers only (TYPED_SAFE).
-CREATE OR REPLACE FUNCTION pg_temp.import_float_fast(v text) RETURNS float8 LANGUAGE sql IMMUTABLE AS
+CREATE OR REPLACE FUNCTION pg_temp.import_float_fast(v text) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT CASE
     WHEN length(v) <= 15 AND v <> '' AND ltrim(v, '0123456789.+-') = '' THEN v::float8
     ELSE pg_temp.import_float(v)
   END $$;
 
-CREATE OR REPLACE FUNCTION pg_temp.import_time_fast(v text, tz text) RETURNS timestamptz LANGUAGE sql STABLE AS
+CREATE OR REPLACE FUNCTION pg_temp.import_time_fast(v text, tz text) RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT CASE
     WHEN v LIKE '____-__-__ __:__:__' AND left(v, 1) <> '0' AND v::timestamp::text = v
         THEN v::timestamp AT TIME ZONE tz
@@ -113,13 +135,12 @@ $$ SELECT CASE
 DATESTYLE = "SET LOCAL DateStyle = 'ISO, YMD'"
 
 
-def stage_create(column_count: int) -> sql.Composed:
-    """`import_stage` with one text column per column of the file."""
+def stage_create(column_count: int, *, temporary: bool = False) -> sql.Composed:
+    """`import_stage` with one text column per column of the file (`temporary`: see SCHEMA)."""
     columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(f"f{i}")) for i in range(column_count))
-    return sql.SQL(
-        "CREATE TEMPORARY TABLE import_stage "
-        "(row_no bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {}) ON COMMIT DROP"
-    ).format(columns)
+    return sql.SQL("CREATE {} TABLE import_stage (row_no bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {})").format(
+        sql.SQL("TEMPORARY" if temporary else "UNLOGGED"), columns
+    )
 
 
 def stage_copy(column_count: int, delimiter: str) -> sql.Composed:
@@ -129,7 +150,9 @@ def stage_copy(column_count: int, delimiter: str) -> sql.Composed:
     )
 
 
-def rows_view(kind: Kind, columns: dict[str, int], defaults: dict[str, str]) -> sql.Composed:
+def rows_view(
+    kind: Kind, columns: dict[str, int], defaults: dict[str, str], *, temporary: bool = False
+) -> sql.Composed:
     """`import_rows`: the kind's fields, each from its file column, its default, or NULL."""
     parts = []
     for name in kind.fields:
@@ -140,8 +163,8 @@ def rows_view(kind: Kind, columns: dict[str, int], defaults: dict[str, str]) -> 
         else:
             expr = sql.SQL("NULL::text")
         parts.append(sql.SQL("{} AS {}").format(expr, sql.Identifier(name)))
-    return sql.SQL("CREATE TEMPORARY VIEW import_rows AS SELECT row_no, {} FROM import_stage").format(
-        sql.SQL(", ").join(parts)
+    return sql.SQL("CREATE {}VIEW import_rows AS SELECT row_no, {} FROM import_stage").format(
+        sql.SQL("TEMPORARY " if temporary else ""), sql.SQL(", ").join(parts)
     )
 
 
@@ -165,7 +188,7 @@ _TYPED_RECORD = """
 
 TYPED_SAFE = {
     "seizures": f"""
-CREATE TEMPORARY TABLE import_typed ON COMMIT DROP AS
+CREATE UNLOGGED TABLE import_typed AS
 SELECT {_TYPED_COMMON}, coalesce(r.notes, '') AS notes, {_TYPED_RECORD.format(time="seized_at")},
        {_mapped("vehicle_type")} AS vehicle_type, {_mapped("reason")} AS reason, {_mapped("power")} AS power,
        coalesce({_mapped("disposition")}, 'held') AS disposition,
@@ -174,14 +197,14 @@ SELECT {_TYPED_COMMON}, coalesce(r.notes, '') AS notes, {_TYPED_RECORD.format(ti
 FROM import_rows r
 """,  # noqa: S608 - put together from this module's constants
     "arrests": f"""
-CREATE TEMPORARY TABLE import_typed ON COMMIT DROP AS
+CREATE UNLOGGED TABLE import_typed AS
 SELECT {_TYPED_COMMON}, {_TYPED_RECORD.format(time="arrested_at")},
        {_mapped("offence_category")} AS offence_category,
        coalesce({_mapped("warrant_offence_category")}, '') AS warrant_offence_category
 FROM import_rows r
 """,  # noqa: S608 - put together from this module's constants
     "operations": f"""
-CREATE TEMPORARY TABLE import_typed ON COMMIT DROP AS
+CREATE UNLOGGED TABLE import_typed AS
 SELECT {_TYPED_COMMON}, coalesce(r.notes, '') AS notes,
        coalesce(btrim(r.reference), '') AS reference,
        coalesce(btrim(r.name), '') AS name, coalesce(btrim(r.team), '') AS team,
@@ -215,7 +238,7 @@ TYPED_ANALYZE = {
 # The boroughs cut into pieces of at most 64 vertices: a point-in-polygon test then reads a
 # few small pieces through the GiST index instead of a whole borough outline.
 BOROUGH_PIECES = """
-CREATE TEMPORARY TABLE import_borough_pieces ON COMMIT DROP AS
+CREATE UNLOGGED TABLE import_borough_pieces AS
 SELECT id, gss_code, ST_Subdivide(geom, 64) AS geom FROM areas_borough;
 CREATE INDEX ON import_borough_pieces USING gist (geom);
 ANALYZE import_borough_pieces;
@@ -227,7 +250,7 @@ ANALYZE import_borough_pieces;
 # box, then (once boroughs are loaded) covered by a borough; `swapped` is its test for
 # [lat, lon] given as [lon, lat].
 PLACES = """
-CREATE TEMPORARY TABLE import_places ON COMMIT DROP AS
+CREATE UNLOGGED TABLE import_places AS
 SELECT q.x, q.y, q.lon, q.lat, b.id AS borough_id,
        -- the stored point, built once per place, not once per row written (a million rows
        -- repeat 20,000 places)
@@ -266,7 +289,7 @@ ANALYZE import_places;
 # without counts the planner guessed 1,200 rows and hashed the whole staging table against it
 # in the rejects statement (1 s of 5.4 s on 300,000 rows).
 DUPES = """
-CREATE TEMPORARY TABLE import_dupes ON COMMIT DROP AS
+CREATE UNLOGGED TABLE import_dupes AS
 SELECT external_ref, min(row_no) AS first_row FROM import_typed
 WHERE external_ref IS NOT NULL GROUP BY external_ref HAVING count(*) > 1;
 ANALYZE import_dupes;
@@ -275,19 +298,14 @@ ANALYZE import_dupes;
 # The operation each seizure or arrest names: by external reference in the same source
 # system first, else by the operation's own reference.
 OPS = """
-CREATE TEMPORARY TABLE import_ops ON COMMIT DROP AS
+CREATE UNLOGGED TABLE import_ops AS
 SELECT DISTINCT ON (u.operation_ref) u.operation_ref, o.id, o.started_at, o.ended_at
 FROM (SELECT DISTINCT operation_ref FROM import_typed WHERE operation_ref IS NOT NULL) u
 JOIN operations_operation o
   ON (o.source_system = %(source_system)s AND o.external_ref = u.operation_ref) OR o.reference = u.operation_ref
-ORDER BY u.operation_ref, (o.source_system = %(source_system)s AND o.external_ref = u.operation_ref) DESC, o.id
-"""
-
-REJECTS_CREATE = """
-CREATE TEMPORARY TABLE import_rejects (
-    row_no bigint, field text, rule text, value text, value2 text, num float8, num2 float8, t1 timestamptz,
-    t2 timestamptz
-) ON COMMIT DROP
+ORDER BY u.operation_ref, (o.source_system = %(source_system)s AND o.external_ref = u.operation_ref) DESC, o.id;
+-- Analysed: unanalysed, the planner guessed 880 operations and 4.4 times the rows in the rules statement.
+ANALYZE import_ops;
 """
 
 
@@ -412,12 +430,14 @@ _OPERATION_RULES = [
 
 
 def _rejects_insert(rules: list[tuple], joins: str) -> str:
-    """Most rows break no rule: one cheap OR of every condition picks the rows that break
-    some, and only those are expanded into one line per broken rule."""
+    """`import_rejects` (row_no, field, rule, value, value2, num, num2, t1, t2; the first line of
+    the VALUES list types them). Most rows break no rule: one cheap OR of every condition picks
+    the rows that break some, and only those are expanded into one line per broken rule. A
+    CREATE TABLE ... AS, as it may use a parallel plan (an INSERT ... SELECT may not)."""
     values = ",\n        ".join(_values_line(rule, first=i == 0) for i, rule in enumerate(rules))
     any_bad = "\n    OR ".join(f"coalesce({rule[2]}, false)" for rule in rules)
     return f"""
-INSERT INTO import_rejects (row_no, field, rule, value, value2, num, num2, t1, t2)
+CREATE UNLOGGED TABLE import_rejects AS
 SELECT t.row_no, v.field, v.rule, v.value, v.value2, v.num, v.num2, v.t1, v.t2
 FROM import_typed t
 LEFT JOIN import_places p ON p.x = t.x AND p.y = t.y
@@ -433,18 +453,31 @@ WHERE ({any_bad})
 
 _RECORD_JOINS = "LEFT JOIN import_ops o ON o.operation_ref = t.operation_ref"
 
-# Seizures: the stored seizure a corrected row updates, and (only where the disposition
-# changes) the last step of its custody timeline; one without a timeline counts as just seized
-# (custody._last_step).
+# Seizures: the stored seizure whose disposition a corrected row changes, with the last step of
+# its custody timeline; one without a timeline counts as just seized (custody._last_step). Found
+# before the rules, so that the rules statement has no lateral subquery per row: PostgreSQL runs
+# no subquery with a LIMIT in a parallel worker, and the rules' filter then ran on one core. The
+# join with the stored seizures first (parallel; a re-import matches every row), then the last
+# step of the few whose disposition changes.
+CUSTODY_LAST = """
+CREATE UNLOGGED TABLE import_disposition_changed AS
+SELECT t.row_no, e.id, e.disposition
+FROM import_typed t
+JOIN operations_seizure e ON e.source_system = %(source_system)s AND e.external_ref = t.external_ref
+     AND NOT (e.external_ref = '')
+WHERE e.disposition <> t.disposition;
+CREATE UNLOGGED TABLE import_custody_last AS
+SELECT d.row_no, d.disposition, l.step
+FROM import_disposition_changed d
+LEFT JOIN LATERAL (
+    SELECT c.step FROM operations_custodyevent c WHERE c.seizure_id = d.id ORDER BY c.sequence DESC LIMIT 1
+) l ON true;
+ANALYZE import_custody_last;
+"""
+
 _SEIZURE_JOINS = """
 LEFT JOIN import_ops o ON o.operation_ref = t.operation_ref
-LEFT JOIN operations_seizure e ON e.source_system = %(source_system)s AND e.external_ref = t.external_ref
-     AND NOT (e.external_ref = '')
-LEFT JOIN LATERAL (
-    SELECT c.step FROM operations_custodyevent c
-    WHERE c.seizure_id = e.id AND e.disposition <> t.disposition
-    ORDER BY c.sequence DESC LIMIT 1
-) l ON true"""
+LEFT JOIN import_custody_last e ON e.row_no = t.row_no"""
 
 # seizure_update's rules for a changed disposition: it is the custody step that leads to it
 # (%(custody_steps)s), which must be allowed after the last step (%(next_steps)s); held needs
@@ -455,10 +488,10 @@ _CUSTODY_RULES = [
         "disposition",
         "custody_refused",
         "e.disposition <> t.disposition AND t.disposition <> 'held' AND jsonb_exists(%(custody_steps)s::jsonb, "
-        "t.disposition) AND NOT jsonb_exists(%(next_steps)s::jsonb -> coalesce(l.step, 'seized'), "
+        "t.disposition) AND NOT jsonb_exists(%(next_steps)s::jsonb -> coalesce(e.step, 'seized'), "
         "%(custody_steps)s::jsonb ->> t.disposition)",
         value="%(custody_steps)s::jsonb ->> t.disposition",
-        value2="coalesce(l.step, 'seized')",
+        value2="coalesce(e.step, 'seized')",
     ),
 ]
 
@@ -475,7 +508,7 @@ LEFT JOIN LATERAL (
 ) x ON true"""
 
 REFERENCE_DUPES = """
-CREATE TEMPORARY TABLE import_reference_dupes ON COMMIT DROP AS
+CREATE UNLOGGED TABLE import_reference_dupes AS
 SELECT reference, min(row_no) AS first_row FROM import_typed
 WHERE reference <> '' GROUP BY reference HAVING count(*) > 1
 """
@@ -514,6 +547,14 @@ REJECTS = {
         _OPERATION_JOINS,
     ),
 }
+
+
+def temporary(statement: str) -> str:
+    """`statement` creating temporary tables and views instead (see SCHEMA)."""
+    return statement.replace("CREATE UNLOGGED TABLE ", "CREATE TEMPORARY TABLE ").replace(
+        "CREATE VIEW ", "CREATE TEMPORARY VIEW "
+    )
+
 
 REJECTS_INDEX = "CREATE INDEX ON import_rejects (row_no); ANALYZE import_rejects"
 
@@ -566,17 +607,25 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 
 
 def _bulk(
-    table: str, columns: list[tuple[str, str]], joins: str, compare: list[str], returning: str = "", after: str = ""
+    table: str,
+    columns: list[tuple[str, str]],
+    joins: str,
+    compare: list[str],
+    returning: str = "",
+    after: str = "",
+    *,
+    keyed: bool = False,
 ) -> str:
-    """What `_upsert` writes, for a bulk load that holds the table locked with its unique
-    indexes dropped (INDEX_REBUILD_TABLES): no ON CONFLICT (it needs the unique index, and no
-    one else can write), but an UPDATE of the stored records that differ and an INSERT of the
-    new rows in the order of their new ids, so that the primary key, the one index left, grows
-    at its right edge instead of at random places."""
+    """What `_upsert` writes, for a bulk load that holds the table locked with its indexes
+    dropped (INDEX_REBUILD_TABLES): no ON CONFLICT (it needs the unique index, and no one else
+    can write), but an UPDATE of the stored records that differ and an INSERT of the new rows.
+    `keyed`: the table keeps its primary key through the load (other tables' foreign keys rest
+    on it, see REBUILT_CONSTRAINTS); the new rows are then inserted in the order of their new
+    ids, so that the key grows at its right edge instead of at random places."""
     exprs = dict(columns)
     names = ", ".join(name for name, _ in columns)
     values = ",\n           ".join(expr for _, expr in columns)
-    id_position = [name for name, _ in columns].index("id") + 1
+    in_id_order = f"ORDER BY {[name for name, _ in columns].index('id') + 1}" if keyed else ""
     sets = ", ".join(f"{name} = {exprs[name]}" for name in compare)
     stored = ", ".join(f"s.{name}" for name in compare)
     incoming = ", ".join(exprs[name] for name in compare)
@@ -601,7 +650,7 @@ added AS (
     WHERE {_ACCEPTED}
       AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.source_system = %(source_system)s
                       AND e.external_ref = t.external_ref AND NOT (e.external_ref = ''))
-    ORDER BY {id_position}
+    {in_id_order}
     RETURNING true AS inserted{returning}
 ),
 written AS (SELECT * FROM changed UNION ALL SELECT * FROM added){after}
@@ -631,6 +680,10 @@ _POINT = "p.point"  # built in import_places
 # the step that leads to it (custody.STEP_FOR_DISPOSITION, %(custody_steps)s), dated when the
 # import recorded it (the file gives no date for it; seizure_update dates a changed disposition
 # the same way). A held vehicle has no second step: "held" names a store, which a file has not.
+# With the custody table's primary key in place (the upsert), the steps are inserted in the
+# order of their new ids: each insert into the key then lands on its rightmost page (B-tree's
+# fast path) instead of a random one; on 289,428 steps the insert took 7 s unsorted, the sort a
+# fraction of that (docs/import.md). A bulk load drops the key and builds it afterwards.
 _CUSTODY_STARTED = """,
 custody AS (
     INSERT INTO operations_custodyevent (id, seizure_id, sequence, step, store, happened_at, recorded_at,
@@ -645,10 +698,7 @@ custody AS (
                %(user_id)s
         FROM written w WHERE w.inserted AND w.disposition <> 'held'
     ) c
-    -- In the order of their new ids: each insert into the primary key then lands on its rightmost
-    -- page (B-tree's fast path) instead of a random one; on 289,428 steps the insert took 7 s
-    -- unsorted, the sort costs a fraction of that (docs/import.md).
-    ORDER BY 1
+    {in_id_order}
 )"""
 
 # A corrected row that changes a stored seizure's disposition appends the step that leads to it
@@ -672,9 +722,15 @@ WHERE {_ACCEPTED} AND e.disposition <> t.disposition AND (s.sequence > 1 OR l.se
 """  # noqa: S608 - put together from this module's constants
 
 
-def _write(*args, **kwargs) -> dict[str, str]:
-    """A kind's write: "upsert" (ON CONFLICT; the usual one) and "bulk" (indexes dropped)."""
-    return {"upsert": _upsert(*args, **kwargs), "bulk": _bulk(*args, **kwargs)}
+def _write(*args, keyed: bool = False, custody: bool = False, **kwargs) -> dict[str, str]:
+    """A kind's write: "upsert" (ON CONFLICT; the usual one) and "bulk" (indexes dropped; `keyed`
+    as _bulk's). `custody`: new seizures get their custody timeline (_CUSTODY_STARTED)."""
+    if not custody:
+        return {"upsert": _upsert(*args, **kwargs), "bulk": _bulk(*args, keyed=keyed, **kwargs)}
+    return {
+        "upsert": _upsert(*args, after=_CUSTODY_STARTED.format(in_id_order="ORDER BY 1"), **kwargs),
+        "bulk": _bulk(*args, after=_CUSTODY_STARTED.format(in_id_order=""), **kwargs),
+    }
 
 
 WRITE = {
@@ -714,7 +770,7 @@ WRITE = {
             "notes",
         ],
         returning=", s.id, s.seized_at, s.disposition",
-        after=_CUSTODY_STARTED,
+        custody=True,
     ),
     "arrests": _write(
         "operations_arrest",
@@ -768,6 +824,7 @@ WRITE = {
             "borough_id",
             "notes",
         ],
+        keyed=True,  # seizures, arrests and plans keep their foreign keys to it (REBUILT_CONSTRAINTS)
     ),
 }
 
@@ -790,8 +847,9 @@ WHERE {_ACCEPTED}
 # afterwards takes under 10 s (the GiST builds sort the points first). Likewise each deferred
 # foreign-key check runs one query per row at commit, where re-adding the constraint checks all
 # rows in one join. So a large import into a table not much larger than the file drops every
-# index of the table but its primary key (the unique ones included: uniqueness is checked again
-# when they are built) and its foreign keys, writes (WRITE[...]["bulk"]), and creates them again
+# index of the table, its primary key (but one another table's foreign key rests on) and its
+# unique and foreign keys (uniqueness is checked again when they are built), writes
+# (WRITE[...]["bulk"]), and creates them again
 # from their own definitions, all in the import's transaction. DROP INDEX takes an ACCESS EXCLUSIVE lock:
 # until the import commits nobody reads or writes the table (see docs/import.md).
 INDEX_REBUILD_TABLES = {
@@ -817,14 +875,20 @@ WHERE x.indrelid = %(table)s::regclass AND NOT x.indisprimary
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
 ORDER BY i.relname
 """
-# Unique constraints (not one another table's foreign key rests on), then foreign keys: the
-# order they are added back in.
+# Foreign keys, unique constraints and the primary key, the last two unless a table outside
+# the rebuilt ones (%(tables)s) has a foreign key resting on them (the operation table's key:
+# seizures, arrests and plans name it). In the order they are added back in: unique, primary,
+# foreign (contype u > p > f), so that custody's key to the seizures finds their primary key.
+# Without the primary key the write inserts in any order: at 1M rows, sorting the new rows by
+# their new ids so that the key grew at its right edge cost more than building it afterwards.
 REBUILT_CONSTRAINTS = """
-SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+SELECT c.conname, pg_get_constraintdef(c.oid), c.contype = 'f' FROM pg_constraint c
 WHERE c.conrelid = %(table)s::regclass
   AND (c.contype = 'f'
-       OR (c.contype = 'u' AND NOT EXISTS (SELECT 1 FROM pg_constraint r
-                                           WHERE r.contype = 'f' AND r.conindid = c.conindid)))
+       OR (c.contype IN ('u', 'p') AND NOT EXISTS (
+               SELECT 1 FROM pg_constraint r
+               WHERE r.contype = 'f' AND r.conindid = c.conindid
+                 AND NOT r.conrelid = ANY (%(tables)s::regclass[]))))
 ORDER BY c.contype DESC, c.conname
 """
 DROP_INDEX = "DROP INDEX {}"

@@ -1,0 +1,112 @@
+"""An import's working tables: unlogged, in a schema of its own, so that PostgreSQL's parallel
+workers can read them; temporary ones for a role that may not create a schema. Either way the
+same rows are written and the same rejects reported."""
+
+import pytest
+from django.db import connection, transaction
+
+from ebikeops.imports import services, sql
+from ebikeops.imports.kinds import SEIZURES
+from ebikeops.imports.mapping import mapping_read
+from ebikeops.imports.sources import source_open
+from ebikeops.operations.models import Seizure
+from tests.factories import T0
+
+from .files import write_import
+from .test_import_seizures import _rows
+
+NOW = T0.replace(year=2026)
+
+
+def _mixed(*, unparsable_time: bool) -> list[dict]:
+    """Good rows and rows breaking rules of several kinds (and, if asked, a time of the usual
+    shape that is no time, which sends the parse to the safe parsers: an error raised in a
+    worker)."""
+    rows = _rows(6)
+    rows[1]["accuracy_m"] = "250"
+    rows[2].update(longitude="51.5128", latitude="-0.3050")  # swapped
+    rows[3]["vehicle_type"] = "hovercraft"
+    rows[4]["external_ref"] = "S-1"  # the first row wins
+    if unparsable_time:
+        rows[5]["seized_at"] = "2025-02-30 10:00:00"
+    return rows
+
+
+def _parallel_forced(cursor) -> None:
+    """Until the test's transaction ends: every parallel-safe plan runs in a worker, and the
+    planner prefers parallel plans even for a few rows."""
+    cursor.execute("SHOW server_version_num")
+    force = "debug_parallel_query" if int(cursor.fetchone()[0]) >= 160000 else "force_parallel_mode"
+    cursor.execute("SELECT set_config(%s, 'on', true)", [force])
+    for name in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size"):
+        cursor.execute("SELECT set_config(%s, '0', true)", [name])
+
+
+def _outcome(result: tuple) -> tuple:
+    """What an import found: its counts and its rejects (not its timings)."""
+    summary, rejects = result
+    return (summary.rows, summary.accepted, summary.inserted, summary.updated, summary.rejected, rejects)
+
+
+def _select_of(statement: str) -> str:
+    """The SELECT of a `CREATE UNLOGGED TABLE … AS` statement (up to the next statement)."""
+    return statement.split(" AS\n", 1)[1].split(";", 1)[0]
+
+
+def test_the_parse_places_duplicates_and_rules_can_run_in_parallel_workers(operation, tmp_path):
+    path, mapping_path = write_import(tmp_path, "seizures", _mixed(unparsable_time=False))
+    mapping = mapping_read(mapping_path, kind=SEIZURES)
+    params = services._params(SEIZURES, mapping, user=None, now=NOW)
+    with transaction.atomic(), connection.cursor() as cursor:
+        assert services._own_schema(cursor) is not None
+        with source_open(path, delimiter=mapping.delimiter) as source:
+            services._stage(cursor, source, SEIZURES, mapping, services._quiet, temporary=False)
+        services._validate(cursor, SEIZURES, params, {}, temporary=False)
+        _parallel_forced(cursor)
+
+        for statement in (sql.TYPED["seizures"], sql.PLACES, sql.DUPES, sql.CUSTODY_LAST, sql.REJECTS["seizures"]):
+            cursor.execute("EXPLAIN " + _select_of(statement), params)
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+            # No Gather: something in the statement is not parallel safe (a temporary table, a
+            # function not marked PARALLEL SAFE), and a large import would run it on one core.
+            assert "Gather" in plan, plan
+        transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("unparsable_time", [False, True])
+def test_parallel_workers_give_the_same_rows_and_rejects(operation, run_import, unparsable_time):
+    rows = _mixed(unparsable_time=unparsable_time)
+    serial = run_import("seizures", rows, dry_run=True)
+    with connection.cursor() as cursor:
+        _parallel_forced(cursor)
+
+    parallel = run_import("seizures", rows, dry_run=True)
+    summary, rejects = run_import("seizures", rows)
+
+    assert _outcome(parallel) == _outcome(serial)
+    assert [r["field"] for r in rejects] == ["accuracy_m", "point", "vehicle_type", "external_ref"] + (
+        ["seized_at"] if unparsable_time else []
+    )
+    assert rejects == serial[1]
+    assert (summary.inserted, Seizure.objects.count()) == (6 - len(rejects), 6 - len(rejects))
+
+
+def test_a_role_that_may_not_create_a_schema_imports_in_temporary_tables(operation, run_import):
+    rows = _mixed(unparsable_time=True)
+    expected = run_import("seizures", rows, dry_run=True)
+    with connection.cursor() as cursor:  # all rolled back with the test's transaction
+        cursor.execute("CREATE ROLE import_test_no_schema")
+        cursor.execute(
+            "GRANT USAGE ON SCHEMA public TO import_test_no_schema;"
+            "GRANT ALL ON ALL TABLES IN SCHEMA public TO import_test_no_schema;"
+            "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO import_test_no_schema;"
+            "SET LOCAL ROLE import_test_no_schema"
+        )
+        with transaction.atomic():
+            assert services._own_schema(cursor) is None  # no CREATE on the database
+            transaction.set_rollback(True)
+
+    assert _outcome(run_import("seizures", rows, dry_run=True)) == _outcome(expected)
+    summary, rejects = run_import("seizures", rows)
+    assert rejects == expected[1]
+    assert summary.inserted == Seizure.objects.count() == expected[0].inserted
