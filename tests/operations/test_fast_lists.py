@@ -155,3 +155,15 @@ def test_a_page_writes_each_timestamp_as_the_serializers_field_does(value):
         column.for_zone(timezone.get_current_timezone()) for column in plan.properties if column.name == "seized_at"
     )
     assert column.convert(value) == field.to_representation(value)
+
+
+def test_a_list_asked_again_has_its_filters_values_and_the_rows_as_they_are_now(records, officer_client):
+    # The page's SQL is compiled once per filters asked for (ebikeops.core.statements).
+    first, _ = records
+    bikes = officer_client.get("/api/v1/seizures/?vehicle_type=e_bike").json()
+    scooters = officer_client.get("/api/v1/seizures/?vehicle_type=e_scooter").json()
+    assert {feature["properties"]["vehicle_type"] for feature in bikes["features"]} == {"e_bike"}
+    assert {feature["properties"]["vehicle_type"] for feature in scooters["features"]} == {"e_scooter"}
+    SeizureFactory(operation=first, vehicle_type="e_bike", seized_at=SUMMER)
+    again = officer_client.get("/api/v1/seizures/?vehicle_type=e_bike").json()
+    assert len(again["features"]) == again["count"] == bikes["count"] + 1

@@ -1,0 +1,94 @@
+"""A list's page and count compiled once (ebikeops.core.statements) give what the queryset gives."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from ebikeops.core import statements
+from ebikeops.core.statements import CompiledRows, compiled_rows
+from ebikeops.operations.models import Seizure
+from tests.factories import OperationFactory, SeizureFactory
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2026, 7, 3, 21, 15, 7, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+def seizures(boroughs):
+    operation = OperationFactory(started_at=START)
+    return [
+        SeizureFactory(
+            operation=operation,
+            seized_at=START + timedelta(minutes=index),
+            point=Point(-0.30 - index / 1000, 51.51, srid=4326),
+            vehicle_type="e_bike" if index % 2 else "e_scooter",
+        )
+        for index in range(5)
+    ]
+
+
+@pytest.fixture(autouse=True)
+def nothing_kept():
+    statements.forget()
+    yield
+    statements.forget()
+
+
+def _rows(queryset):
+    # Converters included: a UUID, a time, a decimal-free float, a geometry (GEOS, by its converter).
+    return queryset.values("id", "operation", "seized_at", "accuracy_m", "point", "borough__name")
+
+
+def test_it_serves_every_page_and_count_as_the_queryset(seizures):
+    queryset = Seizure.objects.filter(vehicle_type="e_bike").order_by("seized_at", "id")
+    compiled = CompiledRows.of(_rows(queryset), counted=queryset)
+    for low, high in ((0, 1), (0, 100), (1, 2), (2, 4), (50, 60)):
+        assert compiled[low:high] == list(_rows(queryset)[low:high]), (low, high)
+    assert compiled.count() == queryset.count() == 2
+    assert compiled[0:1][0]["point"] == seizures[1].point, "the geometry goes through its converter"
+    assert compiled.ordered
+
+
+def test_it_keeps_statements_with_plain_values_under_their_key(seizures):
+    def build(vehicle_type):
+        queryset = Seizure.objects.filter(vehicle_type=vehicle_type).order_by("id")
+        return lambda: (_rows(queryset), queryset)
+
+    bikes = compiled_rows(("bikes",), build("e_bike"))
+    assert compiled_rows(("bikes",), build("e_scooter")) is bikes, "a kept statement is not compiled again"
+    assert compiled_rows(("scooters",), build("e_scooter")).count() == 3
+    SeizureFactory(operation=seizures[0].operation, vehicle_type="e_bike", seized_at=START)
+    assert bikes.count() == len(bikes[0:100]) == 3, "a kept statement reads the rows as they are now"
+    assert compiled_rows(None, build("e_bike")) is not bikes, "no key: compiled afresh"
+
+
+def test_it_does_not_keep_statements_with_geometries(seizures):
+    def build():
+        queryset = Seizure.objects.filter(point__dwithin=(Point(-0.30, 51.51, srid=4326), 0.01)).order_by("id")
+        return _rows(queryset), queryset
+
+    near = compiled_rows(("near",), build)
+    assert not near.shareable and near.count() == 5
+    assert compiled_rows(("near",), build) is not near
+
+
+def test_it_forgets_everything_when_full(seizures, monkeypatch):
+    monkeypatch.setattr(statements, "MAX_KEPT", 2)
+
+    def build():
+        queryset = Seizure.objects.order_by("id")
+        return _rows(queryset), queryset
+
+    first = compiled_rows((1,), build)
+    compiled_rows((2,), build)
+    compiled_rows((3,), build)
+    assert compiled_rows((1,), build) is not first
+    assert len(statements._kept) <= 2
+
+
+def test_it_refuses_a_sliced_queryset(seizures):
+    queryset = Seizure.objects.order_by("id")
+    with pytest.raises(ValueError, match="unsliced"):
+        CompiledRows.of(_rows(queryset)[:2], counted=queryset)
