@@ -1,12 +1,17 @@
-"""A list's page and count compiled once (ebikeops.core.statements) give what the queryset gives."""
+"""SQL compiled once (ebikeops.core.statements): a list's page and count give what the queryset
+gives; a model's INSERT sends what `save()` sends."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
+from django.db.models import Value
+from django.test.utils import CaptureQueriesContext
 
+from ebikeops.audit.models import AuditEvent
 from ebikeops.core import statements
-from ebikeops.core.statements import CompiledRows, compiled_rows
+from ebikeops.core.statements import CompiledInsert, CompiledRows, compiled_rows
 from ebikeops.operations.models import Seizure
 from tests.factories import OperationFactory, SeizureFactory
 
@@ -92,3 +97,49 @@ def test_it_refuses_a_sliced_queryset(seizures):
     queryset = Seizure.objects.order_by("id")
     with pytest.raises(ValueError, match="unsliced"):
         CompiledRows.of(_rows(queryset)[:2], counted=queryset)
+
+
+def _event(**values) -> AuditEvent:
+    return AuditEvent(
+        actor_id=7,
+        actor_username="officer-a",
+        actor_role="officer",
+        client_kind="token",
+        client_ref="0123456789abcdef",
+        ip="10.1.2.3",
+        user_agent="wrk",
+        request_id="r1",
+        action="consult",
+        endpoint="seizure-list",
+        records=["seizure:1", "seizure:2"],
+        filters={"vehicle_type": "e_bike", "page": ["1", "2"], "n": None},
+        count=2,
+        purpose="patrol \u2028 planning",
+        **values,
+    )
+
+
+def test_an_insert_compiled_once_sends_what_save_sends():
+    compiled = CompiledInsert.of(AuditEvent(), alias="default")
+    saved, inserted = _event(), _event()
+    with CaptureQueriesContext(connection) as by_save:
+        saved.save(force_insert=True)
+    with CaptureQueriesContext(connection) as by_compiled:
+        compiled.insert(inserted)
+    # The same statement, values included (the trigger sets the chain, sequence and hashes).
+    assert by_compiled.captured_queries[0]["sql"] == by_save.captured_queries[0]["sql"]
+    assert inserted.pk == saved.pk + 1 and not inserted._state.adding and inserted._state.db == "default"
+    stored = AuditEvent.objects.get(pk=inserted.pk)
+    for field in AuditEvent._meta.concrete_fields:
+        assert getattr(inserted, field.attname) == getattr(stored, field.attname), field.name
+    assert stored.hash and stored.seq and stored.occurred_at.tzinfo is not None
+
+
+def test_an_insert_compiled_once_refuses_what_it_was_not_compiled_for():
+    compiled = CompiledInsert.of(AuditEvent(), alias="default")
+    with pytest.raises(ValueError, match="hash"):
+        compiled.insert(_event(hash="set by hand"))
+    event = _event()
+    event.count = Value(3)
+    with pytest.raises(ValueError, match="count"):
+        compiled.insert(event)
