@@ -131,9 +131,12 @@ class FeaturePlan:
     def features(self, rows: Iterable[dict]) -> list[dict]:
         """The Features of `rows`, as the serializer's `to_representation` makes them."""
         zone = timezone.get_current_timezone()  # once a page, not once a value
-        properties = tuple(column.for_zone(zone) for column in self.properties)
-        id_column, geometry, point = self.id_column, self.geometry, self.point
-        display, display_keys = self.display, self.display_keys
+        # (name, row key, conversion or None), in the serializer's order; the loop below is
+        # _value inlined: one call less per value (a page of 100 seizures holds ~1,900).
+        properties = tuple(
+            (column.name, column.key, column.convert) for column in (c.for_zone(zone) for c in self.properties)
+        )
+        id_column, geometry, point, display = self.id_column, self.geometry, self.point, self.display
         out = []
         for row in rows:
             feature: dict[str, Any] = {}
@@ -147,9 +150,12 @@ class FeaturePlan:
                 feature["geometry"] = _value(row[geometry.key], geometry.convert)
             else:
                 feature["geometry"] = None
-            feature["properties"] = {column.name: _value(row[column.key], column.convert) for column in properties}
+            shown = feature["properties"] = {}
+            for name, key, convert in properties:
+                value = row[key]
+                shown[name] = value if value is None or convert is None else convert(value)
             if display:
-                feature["properties"][DISPLAY] = display_for(display, {key: row[key] for key in display_keys})
+                shown[DISPLAY] = display_for(display, row)  # reads only the display keys (`rows` selects them)
             out.append(feature)
         return out
 
