@@ -143,3 +143,10 @@ def test_an_insert_compiled_once_refuses_what_it_was_not_compiled_for():
     event.count = Value(3)
     with pytest.raises(ValueError, match="count"):
         compiled.insert(event)
+
+
+def test_it_shows_only_the_named_columns_of_a_distinct_page(seizures):
+    # DISTINCT selects its ORDER BY terms too: they are not part of the rows, as with .values().
+    queryset = Seizure.objects.distinct().order_by("-seized_at", "id")
+    rows = queryset.values("id", "vehicle_type")
+    assert CompiledRows.of(rows, counted=queryset)[0:3] == list(rows[0:3])

@@ -103,7 +103,8 @@ class CompiledRows:
                     for function in functions:
                         value = function(value, expression, connection)
                     values[position] = value
-            out.append(dict(zip(names, values, strict=True)))
+            # As ValuesIterable: columns past the names (ORDER BY terms a DISTINCT selects) are not shown.
+            out.append(dict(zip(names, values, strict=False)))
         return out
 
     def count(self) -> int:

@@ -9,6 +9,7 @@ reached through the record kind.
 from django.db import router
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -110,14 +111,16 @@ class RecordListCreateApi(RecordApi, generics.ListAPIView):
         return self.get_paginated_response({"features": plan.features(rows)})
 
     def statement_key(self, serializer_class) -> tuple | None:
-        """What this list's SQL depends on: the view, the role's serializer, the database and every
+        """What this list's SQL depends on: the view, the role's serializer, the database, the
+        current time zone and every
         query parameter but the page's (their values included); None (compiled afresh) under
         an operation, whose existence is checked per request (404)."""
         if self.kwargs:
             return None
         params = self.request.query_params
         filters = tuple(sorted((name, tuple(params.getlist(name))) for name in params if name not in PAGE_PARAMS))
-        return (type(self), serializer_class, router.db_for_read(self.kind.model), filters)
+        zone = timezone.get_current_timezone_name()  # timestamps are written in it by the SQL
+        return (type(self), serializer_class, router.db_for_read(self.kind.model), zone, filters)
 
     def post(self, request, *args, **kwargs):
         # An Idempotency-Key is claimed in the same transaction as the create (ebikeops.core.http).
