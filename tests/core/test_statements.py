@@ -150,3 +150,16 @@ def test_it_shows_only_the_named_columns_of_a_distinct_page(seizures):
     queryset = Seizure.objects.distinct().order_by("-seized_at", "id")
     rows = queryset.values("id", "vehicle_type")
     assert CompiledRows.of(rows, counted=queryset)[0:3] == list(rows[0:3])
+
+
+def test_a_kept_statement_binds_its_values_once_percent_signs_included(seizures):
+    SeizureFactory(operation=seizures[0].operation, make="100% Sur-Ron", seized_at=START)
+
+    def build():
+        queryset = Seizure.objects.filter(make__in=["100% Sur-Ron", "%s"]).order_by("id")
+        return _rows(queryset), queryset
+
+    kept = compiled_rows(("percent",), build)
+    assert kept.params == () and "Sur-Ron" in kept.sql, "bound once"
+    queryset = build()[1]
+    assert kept[0:10] == list(_rows(queryset)[0:10]) and kept.count() == 1

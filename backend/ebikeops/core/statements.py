@@ -22,7 +22,7 @@ import datetime
 import decimal
 import uuid
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connections
@@ -117,6 +117,20 @@ class CompiledRows:
         """Whether its parameters are plain immutable values, safe to keep for other requests."""
         return all(isinstance(value, PLAIN_PARAMS) for value in (*self.params, *self.count_params))
 
+    def bound(self) -> CompiledRows:
+        """The same statements with their parameters bound once, by psycopg, as it binds them
+        on every execute (client-side): a kept statement's values (a zone named in every
+        timestamp column) are not quoted again for every page. Literal `%` is escaped again,
+        for the LIMIT and OFFSET parameters still to come."""
+        compose = connections[self.alias].ops.compose_sql
+        return replace(
+            self,
+            sql=compose(self.sql, self.params).replace("%", "%%"),
+            params=(),
+            count_sql=compose(self.count_sql, self.count_params).replace("%", "%%"),
+            count_params=(),
+        )
+
 
 def compiled_rows(key: Hashable | None, build: Callable[[], tuple[QuerySet, QuerySet]]) -> CompiledRows:
     """The compiled rows kept under `key`, or those of `build()` (`(rows, counted)`), kept
@@ -128,6 +142,7 @@ def compiled_rows(key: Hashable | None, build: Callable[[], tuple[QuerySet, Quer
     rows, counted = build()
     compiled = CompiledRows.of(rows, counted=counted)
     if key is not None and compiled.shareable:
+        compiled = compiled.bound()
         if len(_kept) >= MAX_KEPT:
             _kept.clear()  # rare (odd filters); a dict's clear and set are atomic between threads
         _kept[key] = compiled
