@@ -1,11 +1,15 @@
 """Throttles (429 with Retry-After) per user, per address and on authentication; login lockout."""
 
 import secrets
+import uuid
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
+from config.env import env_str
 from tests.factories import token_of
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +140,60 @@ def test_the_user_and_address_throttles_read_and_write_their_histories_together(
     # Per request: the invalid-token check, then one read and (while allowed) one write for both throttles.
     assert calls[:3] == ["get", "get_many", "set_many"], calls
     assert calls.count("get_many") == 4 and calls.count("set_many") == 4 and "set" not in calls
+
+
+def _use_redis(settings) -> None:
+    """The shipped Redis cache, under a prefix of this test's own (its keys expire by themselves)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "ebikeops.core.cache.RedisCache",
+            "LOCATION": env_str("REDIS_URL", default="redis://127.0.0.1:6379/0"),
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def throttle_cache(request, settings):
+    """The test cache (histories read and written by Django's cache API), then the shipped Redis
+    cache (throttles decided in one Redis script)."""
+    if request.param == "redis":
+        _use_redis(settings)
+    return request.param
+
+
+def test_both_caches_answer_drfs_429s_and_waits(settings, throttle_cache, officer_client, monkeypatch):
+    clock = [1_000.0]
+    monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: clock[0])
+    _rates(settings, user="3/min", ip="5/min")
+    answers = []
+    for now in (1_000.0, 1_001.0, 1_002.0, 1_003.0, 1_030.5, 1_060.5, 1_061.0, 1_061.5):
+        clock[0] = now
+        response = officer_client.get("/api/v1/operations/")
+        answers.append((response.status_code, response.get("Retry-After")))
+    # DRF's wait: (60 - (now - oldest)) / (allowed - times in the window + 1), rounded up. The
+    # address counts the user's refused requests too: at 1,061.5 both windows are full.
+    assert answers == [
+        (200, None),
+        (200, None),
+        (200, None),
+        (429, "57"),
+        (429, "30"),
+        (200, None),
+        (200, None),
+        (429, "1"),
+    ], throttle_cache
+
+
+def test_with_redis_a_request_asks_redis_twice(settings, officer_client, monkeypatch):
+    _use_redis(settings)
+    assert officer_client.get("/api/v1/operations/").status_code == 200  # the script is loaded once
+    client = caches["default"]._cache.get_client(write=True)
+    calls = []
+    execute = client.execute_command
+    monkeypatch.setattr(
+        client, "execute_command", lambda *args, **kwargs: calls.append(args[0]) or execute(*args, **kwargs)
+    )
+    assert officer_client.get("/api/v1/operations/").status_code == 200
+    # The invalid-token check (before the token is looked up), then both throttles in one script.
+    assert calls == ["GET", "EVALSHA"], calls

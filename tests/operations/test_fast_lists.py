@@ -11,7 +11,7 @@ from django.utils import timezone
 from ebikeops.core.pseudonyms import pseudonym
 from ebikeops.operations.api import listing
 from ebikeops.operations.api import serializers as s
-from ebikeops.operations.models import RecordType, VehicleType
+from ebikeops.operations.models import RecordType, Seizure, VehicleType
 from tests import places
 from tests.factories import ArrestFactory, OperationFactory, SeizureFactory
 
@@ -155,3 +155,53 @@ def test_a_page_writes_each_timestamp_as_the_serializers_field_does(value):
         column.for_zone(timezone.get_current_timezone()) for column in plan.properties if column.name == "seized_at"
     )
     assert column.convert(value) == field.to_representation(value)
+
+
+def test_a_list_asked_again_has_its_filters_values_and_the_rows_as_they_are_now(records, officer_client):
+    # The page's SQL is compiled once per filters asked for (ebikeops.core.statements).
+    first, _ = records
+    bikes = officer_client.get("/api/v1/seizures/?vehicle_type=e_bike").json()
+    scooters = officer_client.get("/api/v1/seizures/?vehicle_type=e_scooter").json()
+    assert {feature["properties"]["vehicle_type"] for feature in bikes["features"]} == {"e_bike"}
+    assert {feature["properties"]["vehicle_type"] for feature in scooters["features"]} == {"e_scooter"}
+    SeizureFactory(operation=first, vehicle_type="e_bike", seized_at=SUMMER)
+    again = officer_client.get("/api/v1/seizures/?vehicle_type=e_bike").json()
+    assert len(again["features"]) == again["count"] == bikes["count"] + 1
+
+
+TIMES = [
+    SUMMER,
+    WINTER,
+    datetime(1800, 1, 1, tzinfo=UTC),
+    datetime(1847, 12, 1, 0, 1, 14, 999999, tzinfo=UTC),  # the last instant of local mean time
+    datetime(1847, 12, 1, 0, 1, 15, tzinfo=UTC),
+    datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=UTC),
+    datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+    datetime(2026, 10, 25, 0, 59, 59, 1, tzinfo=UTC),  # the last second of BST
+    datetime(2026, 10, 25, 1, 0, tzinfo=UTC),
+    datetime(2026, 12, 31, 23, 59, 59, 10, tzinfo=UTC),
+    datetime(801, 2, 3, 4, 5, 6, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize(
+    "zone", ["Europe/London", "UTC", "America/St_Johns", "Asia/Kathmandu", "America/Los_Angeles", "Pacific/Chatham"]
+)
+def test_postgresql_writes_each_timestamp_as_the_serializers_field_does(zone, boroughs):
+    operation = OperationFactory(started_at=SUMMER)
+    ids = [SeizureFactory(operation=operation, seized_at=value).pk for value in TIMES]
+    field = s.SeizureFeature().fields["seized_at"]
+    with timezone.override(zone):
+        written = dict(Seizure.objects.filter(pk__in=ids).values_list("pk", listing.LocalIsoTime("seized_at", zone)))
+        for pk, value in zip(ids, TIMES, strict=True):
+            assert written[pk] == field.to_representation(value), (zone, value)
+    assert written[ids[0]] != written[ids[1]], "the check must compare something"
+
+
+def test_a_page_is_written_by_python_in_a_zone_postgresql_is_not_told(records, officer_client):
+    # A fixed offset has no IANA name: the plan writes its times in Python, as before.
+    fixed = timezone.get_fixed_timezone(-150)
+    with timezone.override(fixed):
+        assert listing.sql_zone() is None
+        served = officer_client.get("/api/v1/seizures/?ordering=seized_at").json()["features"]
+    assert served[0]["properties"]["seized_at"].endswith("-02:30"), served[0]["properties"]["seized_at"]

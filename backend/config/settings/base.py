@@ -145,7 +145,8 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/ebikeops"),
-        engine="django.contrib.gis.db.backends.postgis",
+        # Django's PostGIS backend; its health check looks at the socket before asking the server.
+        engine="ebikeops.core.postgis",
         conn_max_age=int(env_number("DATABASE_CONN_MAX_AGE", 60, int)),
     )
 }
@@ -431,7 +432,8 @@ MAP_SHIFT_HOURS = int(env_number("MAP_SHIFT_HOURS", 8, int))
 # --- Under load: connections, overload, outages (ebikeops.core.middleware; docs/scaling.md) ---
 # Each gunicorn thread keeps one connection for DATABASE_CONN_MAX_AGE seconds (above); it is
 # checked before its first use in a request, so a connection the database dropped (restart,
-# failover, PgBouncer recycling) is replaced instead of failing that request.
+# failover, PgBouncer recycling) is replaced instead of failing that request. The check sends
+# `SELECT 1` only when the connection is not plainly idle (ebikeops.core.postgis).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 # An unreachable database fails a request in seconds (503 + Retry-After), not after the
@@ -445,7 +447,7 @@ if env_str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = {
         **dj_database_url.parse(
             env_str("DATABASE_REPLICA_URL"),
-            engine="django.contrib.gis.db.backends.postgis",
+            engine="ebikeops.core.postgis",
             conn_max_age=int(env_number("DATABASE_CONN_MAX_AGE", 60, int)),
         ),
         "CONN_HEALTH_CHECKS": True,

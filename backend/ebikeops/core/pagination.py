@@ -7,22 +7,6 @@ MAX_OFFSET = 2**63 - 1
 BAD_PAGE_SIZE = "A whole number of at least 1 is required (more than {maximum} is served as {maximum})."
 
 
-class CountedApart:
-    """Rows to page through (`rows`: e.g. a `.values()` queryset with its joins) that are
-    counted on another queryset (`counted`: the same filters, without the joins that only add
-    output columns), for `CountWhenNeededPaginator`."""
-
-    def __init__(self, rows, counted):
-        self.rows, self.counted = rows, counted
-        self.ordered = getattr(rows, "ordered", True)
-
-    def __getitem__(self, index):
-        return self.rows[index]
-
-    def count(self) -> int:
-        return self.counted.count()
-
-
 class CountWhenNeededPaginator(Paginator):
     """Django's paginator, reading the page before counting: a page shorter than the page size
     is the last one, so the total is known without `COUNT(*)` (a filtered map view, a small

@@ -11,6 +11,11 @@ from django.db import connection
 ADVISORY_XACT_LOCK = "SELECT pg_advisory_xact_lock(%s)"
 # Returns false at once when another transaction holds the lock.
 TRY_ADVISORY_XACT_LOCK = "SELECT pg_try_advisory_xact_lock(%s)"
+# A list's page and its total (ebikeops.core.statements): `rows` is the ORM's own compiled
+# SELECT (its values in params); LIMIT and OFFSET are parameters too.
+PAGE_OF = "{rows} LIMIT %s OFFSET %s"
+COUNT_ROWS_OF = "SELECT COUNT(*) FROM ({rows}) AS counted"
+
 # Many locks, waiting for each, in the order given (callers sort the ids, so that two
 # transactions wanting overlapping sets always take them in the same order: no deadlock).
 ADVISORY_XACT_LOCKS = "SELECT count(pg_advisory_xact_lock(id)) FROM unnest(%s::bigint[]) AS id"

@@ -31,28 +31,40 @@ class _Histories:
     """The histories of one request's throttles, read together and written together.
 
     DRF reads and writes each throttle's history on its own: with the user and address
-    throttles, four cache round trips per request. The first of the view's throttles reads
-    every history the view's throttles need in one `get_many`, and the last one to run writes
-    the changed ones in one `set_many`; what each throttle decides is unchanged.
+    throttles, four cache round trips per request. With the Redis cache, the first of the
+    view's throttles has Redis decide and record every throttle of the view in one script
+    (`RedisCache.sliding_windows`: one round trip); with another cache, it reads every history
+    in one `get_many` and the last throttle writes the changed ones in one `set_many`. What
+    each throttle decides, and the wait it answers, are DRF's either way.
     """
 
-    def __init__(self, request, view):
-        self.throttles = [t for t in view.get_throttles() if isinstance(t, _SettingsRateThrottle)]
-        self.keys = {key for key in (t.key_for(request, view) for t in self.throttles) if key is not None}
-        self.cache = self.throttles[0].cache if self.throttles else None
-        self.read = self.cache.get_many(list(self.keys)) if self.keys else {}
+    def __init__(self, request, throttles: list["_SettingsRateThrottle"], view):
+        self.throttles = throttles
+        keyed = [(t, t.key_for(request, view)) for t in throttles]
+        self.keys = {key for _, key in keyed if key is not None}
+        self.cache = throttles[0].cache if throttles else None
+        self.now = throttles[0].timer() if throttles else 0.0
+        self.decided: dict[str, tuple[bool, int, float | None]] = {}
+        self.read: dict[str, list] = {}
+        windows = getattr(self.cache, "sliding_windows", None)
+        if windows is not None and self.keys:
+            asked = {key: (key, t.num_requests, t.duration) for t, key in keyed if key is not None}
+            self.decided = dict(zip(asked, windows(list(asked.values()), self.now), strict=True))
+        elif self.keys:
+            self.read = self.cache.get_many(list(self.keys))
         self.changed: dict[str, list] = {}
         self.timeout = 0
         self.seen = 0
 
     @classmethod
-    def of(cls, request, view) -> "_Histories | None":
-        if view is None:
-            return None
+    def of(cls, request, view, throttle: "_SettingsRateThrottle") -> "_Histories":
+        if view is None:  # called without a view: this throttle alone
+            return cls(request, [throttle], view)
         django_request = getattr(request, "_request", request)
         stored = getattr(django_request, "_throttle_histories", None)
         if stored is None or stored[0] is not view:  # one batch per view that runs
-            stored = (view, cls(request, view))
+            throttles = [t for t in view.get_throttles() if isinstance(t, _SettingsRateThrottle)]
+            stored = (view, cls(request, throttles, view))
             django_request._throttle_histories = stored
         return stored[1]
 
@@ -74,7 +86,10 @@ class _Histories:
 class _SettingsRateThrottle(throttling.SimpleRateThrottle):
     """A throttle whose rate is read from `settings.THROTTLE_RATES` when it is made (so a test's
     settings override applies), and whose client is `client_ip`. Within a view, the histories
-    of all its throttles are read and written together (`_Histories`)."""
+    of all its throttles are decided together (`_Histories`)."""
+
+    # With the Redis cache: (times in the window, the oldest) of a refused request, for `wait`.
+    _window: tuple[int, float | None] | None = None
 
     def get_rate(self):
         return settings.THROTTLE_RATES.get(self.scope)
@@ -87,10 +102,7 @@ class _SettingsRateThrottle(throttling.SimpleRateThrottle):
         return None if self.rate is None else self.get_cache_key(request, view)
 
     def allow_request(self, request, view):
-        histories = _Histories.of(request, view)
-        if histories is None:  # called without a view: DRF's way, one throttle at a time
-            self.key_for(request, view)
-            return super().allow_request(request, view)
+        histories = _Histories.of(request, view, self)
         try:
             return self._allow(request, view, histories)
         finally:
@@ -101,8 +113,15 @@ class _SettingsRateThrottle(throttling.SimpleRateThrottle):
         self.key = self.key_for(request, view)
         if self.key is None:
             return True
+        self.now = histories.now
+        decided = histories.decided.get(self.key)
+        if decided is not None:  # decided and recorded by Redis
+            allowed, length, oldest = decided
+            if allowed:
+                return True
+            self._window = (length, oldest)
+            return self.throttle_failure()
         self.history = histories.history(self.key)
-        self.now = self.timer()
         while self.history and self.history[-1] <= self.now - self.duration:
             self.history.pop()
         if len(self.history) >= self.num_requests:
@@ -110,6 +129,17 @@ class _SettingsRateThrottle(throttling.SimpleRateThrottle):
         self.history.insert(0, self.now)
         histories.record(self.key, self.history, self.duration)
         return True
+
+    def wait(self):
+        """DRF's wait, from the window Redis described when it decided."""
+        if self._window is None:
+            return super().wait()
+        length, oldest = self._window
+        remaining_duration = self.duration - (self.now - oldest) if length else self.duration
+        available_requests = self.num_requests - length + 1
+        if available_requests <= 0:
+            return None
+        return remaining_duration / float(available_requests)
 
 
 class UserThrottle(_SettingsRateThrottle):

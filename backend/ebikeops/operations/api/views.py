@@ -6,8 +6,10 @@ Views never write through the ORM: every write is a service of ebikeops.operatio
 reached through the record kind.
 """
 
+from django.db import router
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -17,8 +19,8 @@ from rest_framework.response import Response
 
 from ebikeops.core import http
 from ebikeops.core.filters import BBoxFilter, DistanceFilter
-from ebikeops.core.pagination import CountedApart
 from ebikeops.core.renderers import GEOJSON_RENDERERS
+from ebikeops.core.statements import compiled_rows
 
 from .. import errors, records, selectors
 from ..models import Operation
@@ -26,6 +28,9 @@ from ..tombstones import ensure_not_deleted
 from . import listing
 from . import serializers as s
 from .permissions import FieldRecordPermission
+
+# Query parameters that choose the page, not the rows (FeaturePagination's).
+PAGE_PARAMS = frozenset({"page", "page_size"})
 
 
 class AttributeFilterBackend(DjangoFilterBackend):
@@ -92,13 +97,30 @@ class RecordListCreateApi(RecordApi, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         """The page as DRF's ListAPIView answers it, its Features built from `.values()` rows
         by the role's serializer's plan (ebikeops.operations.api.listing) when it has one."""
-        plan = listing.plan_for(self.get_serializer_class())
+        serializer_class = self.get_serializer_class()
+        plan = listing.plan_for(serializer_class)
         if plan is None:
             return super().list(request, *args, **kwargs)
-        queryset = self.filter_queryset(self.get_queryset())
-        # Counted without the joins of the output columns: COUNT(*) over the filtered table.
-        rows = self.paginate_queryset(CountedApart(plan.rows(queryset), queryset))
+
+        def build():
+            queryset = self.filter_queryset(self.get_queryset())
+            # Counted without the joins of the output columns: COUNT(*) over the filtered table.
+            return plan.rows(queryset), queryset
+
+        rows = self.paginate_queryset(compiled_rows(self.statement_key(serializer_class), build))
         return self.get_paginated_response({"features": plan.features(rows)})
+
+    def statement_key(self, serializer_class) -> tuple | None:
+        """What this list's SQL depends on: the view, the role's serializer, the database, the
+        current time zone and every
+        query parameter but the page's (their values included); None (compiled afresh) under
+        an operation, whose existence is checked per request (404)."""
+        if self.kwargs:
+            return None
+        params = self.request.query_params
+        filters = tuple(sorted((name, tuple(params.getlist(name))) for name in params if name not in PAGE_PARAMS))
+        zone = timezone.get_current_timezone_name()  # timestamps are written in it by the SQL
+        return (type(self), serializer_class, router.db_for_read(self.kind.model), zone, filters)
 
     def post(self, request, *args, **kwargs):
         # An Idempotency-Key is claimed in the same transaction as the create (ebikeops.core.http).

@@ -1,0 +1,1 @@
+"""Django's PostGIS database backend, with a connection health check that sends no query (base.py)."""
