@@ -163,3 +163,46 @@ def test_a_kept_statement_binds_its_values_once_percent_signs_included(seizures)
     assert kept.params == () and "Sur-Ron" in kept.sql, "bound once"
     queryset = build()[1]
     assert kept[0:10] == list(_rows(queryset)[0:10]) and kept.count() == 1
+
+
+def _prepared() -> dict[str, int]:
+    """The statements prepared on this connection, with how often each ran."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def test_a_kept_lists_first_page_and_count_are_prepared_and_other_pages_are_not(seizures):
+    def build():
+        queryset = Seizure.objects.filter(vehicle_type="e_scooter").order_by("-seized_at", "id")
+        return _rows(queryset), queryset
+
+    kept = compiled_rows(("prepared",), build)
+    queryset = build()[1]
+    for _ in range(3):
+        assert kept[0:2] == list(_rows(queryset)[0:2])
+        assert kept[2:4] == list(_rows(queryset)[2:4])
+        assert kept.count() == queryset.count() == 3
+    prepared = _prepared()
+    (first_page,) = [statement for statement in prepared if statement == f"{kept.sql} LIMIT 2 OFFSET 0"]
+    assert prepared[first_page] == 3, "prepared once, then run by name"
+    (count,) = [statement for statement in prepared if statement == kept.count_sql]
+    assert prepared[count] == 3
+    assert not [statement for statement in prepared if "LIMIT" in statement and "OFFSET 0" not in statement]
+    with CaptureQueriesContext(connection) as captured:
+        kept.count()
+    assert [query["sql"] for query in captured.captured_queries] == [count], "logged with its text, not None"
+    # Not kept (no key): planned per request, as every other query.
+    unkept = compiled_rows(None, build)
+    assert unkept[0:1] == list(_rows(queryset)[0:1]) and f"{unkept.sql} LIMIT 1 OFFSET 0" not in _prepared()
+
+
+def test_nothing_is_prepared_behind_a_transaction_pooler(seizures, monkeypatch):
+    # PgBouncer in transaction mode (DISABLE_SERVER_SIDE_CURSORS): the next statement may go
+    # to another server connection, which does not have the prepared one.
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    queryset = Seizure.objects.filter(vehicle_type="e_bike").order_by("-seized_at", "id")
+    kept = compiled_rows(("pooled",), lambda: (_rows(queryset), queryset))
+    assert kept[0:5] == list(_rows(queryset)[0:5]) and kept.count() == 2
+    prepared = _prepared()
+    assert f"{kept.sql} LIMIT 5 OFFSET 0" not in prepared and kept.count_sql not in prepared

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.gis.geos import MultiPoint, Point
 from django.utils import timezone
 
+from ebikeops.core.display import display_for
 from ebikeops.core.pseudonyms import pseudonym
 from ebikeops.operations.api import listing
 from ebikeops.operations.api import serializers as s
@@ -110,6 +111,23 @@ def test_it_shows_analysts_pseudonyms_not_usernames(records, analyst_client, com
     assert by_analyst[1]["properties"]["lead_officer"] is None
     seizure = analyst_client.get("/api/v1/seizures/?page_size=1").json()["features"][0]["properties"]
     assert "frame_number" not in seizure and "notes" not in seizure
+
+
+def test_it_reads_uuids_as_postgresqls_text_and_words_each_features_codes(records):
+    first, _ = records
+    plan = listing.plan_for(s.SHAPES[RecordType.SEIZURE].sensitive)
+    rows = plan.rows(Seizure.objects.filter(operation=first).order_by("seized_at"))
+    page = list(rows[:3])
+    # The ids come as PostgreSQL's text of them (no UUID parsed and written back per value).
+    assert page[0][listing.TEXT + "id"] == str(Seizure.objects.filter(operation=first).earliest("seized_at").pk)
+    features = plan.features(page)
+    assert [feature["id"] for feature in features] == [row[listing.TEXT + "id"] for row in page]
+    assert {feature["properties"]["operation"] for feature in features} == {str(first.pk)}
+    assert all(type(feature["id"]) is str for feature in features)
+    # Rows sharing codes share their words, but each Feature holds its own `display` object.
+    assert features[0]["properties"]["display"] == display_for("seizure", page[0])
+    same = [feature["properties"]["display"] for feature in features if feature["properties"]["source"]]
+    assert len({id(words) for words in same}) == len(same) == 3
 
 
 def test_it_counts_only_a_full_page(records, officer_client, django_assert_num_queries):

@@ -14,6 +14,13 @@ values); queries with other than plain parameters (geometries, from a bbox) are 
 `CompiledInsert` is a model's `save(force_insert=True)` compiled once: the audit trail writes
 one event per read, and compiling that INSERT was about a third of the Python calls of a
 one-row list page.
+
+A kept list's first page and its count are also *prepared* on the server (`prepared_cursor`):
+planning the operations page (six correlated totals) cost PostgreSQL more CPU than running
+it. The first page's LIMIT is written into the statement, so PostgreSQL settles on one plan
+for it (with LIMIT as a parameter it plans every execution again, not knowing the limit);
+other pages, and lists that are not kept, are planned per request as before, so that paging
+through a list does not churn the connection's prepared statements (psycopg keeps 100).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import psycopg
 from django.db import connections
 from django.db.models import Field, Model, QuerySet
 from django.db.models.expressions import DatabaseDefault
@@ -38,6 +46,8 @@ PLAIN_PARAMS = (str, int, float, bool, type(None), uuid.UUID, decimal.Decimal, d
 # panning through bboxes is not kept (geometry parameters), so this bounds odd traffic only.
 MAX_KEPT = 256
 _kept: dict[Hashable, CompiledRows] = {}
+# psycopg's prepare_threshold that only `prepare=True` passes (see `prepared_cursor`).
+ONLY_WHEN_ASKED = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class CompiledRows:
     count_sql: str
     count_params: tuple
     ordered: bool
+    _bound: bool = False
 
     @classmethod
     def of(cls, rows: QuerySet, *, counted: QuerySet) -> CompiledRows:
@@ -90,9 +101,17 @@ class CompiledRows:
         if not isinstance(index, slice) or index.step is not None or index.start is None or index.stop is None:
             raise TypeError("CompiledRows serves pages: rows[low:high].")
         connection = connections[self.alias]
-        with connection.cursor() as cursor:
-            cursor.execute(sql.PAGE_OF.format(rows=self.sql), (*self.params, index.stop - index.start, index.start))
-            fetched = cursor.fetchall()
+        limit, offset = int(index.stop - index.start), int(index.start)
+        if self.is_bound and offset == 0 and prepares(self.alias):
+            with prepared_cursor(self.alias) as cursor:
+                # Bound: the only placeholders left are LIMIT's and OFFSET's (`bound`), and
+                # `%%` for a literal `%`, which the %-formatting turns back into one.
+                cursor.execute(sql.PAGE_OF.format(rows=self.sql) % (limit, offset))
+                fetched = cursor.fetchall()
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql.PAGE_OF.format(rows=self.sql), (*self.params, limit, offset))
+                fetched = cursor.fetchall()
         names = self.names
         out = []
         for values in fetched:
@@ -108,9 +127,18 @@ class CompiledRows:
         return out
 
     def count(self) -> int:
+        if self.is_bound and prepares(self.alias):
+            with prepared_cursor(self.alias) as cursor:
+                cursor.execute(self.count_sql % ())  # `%%` back to `%` (see `bound`)
+                return cursor.fetchone()[0]
         with connections[self.alias].cursor() as cursor:
             cursor.execute(self.count_sql, self.count_params)
             return cursor.fetchone()[0]
+
+    @property
+    def is_bound(self) -> bool:
+        """Whether `bound()` made it: its values are in its SQL, which is kept for other requests."""
+        return self._bound
 
     @property
     def shareable(self) -> bool:
@@ -129,7 +157,55 @@ class CompiledRows:
             params=(),
             count_sql=compose(self.count_sql, self.count_params).replace("%", "%%"),
             count_params=(),
+            _bound=True,
         )
+
+
+class _PreparingCursor(psycopg.Cursor):
+    """psycopg's server-side-binding cursor that prepares every statement it runs (Django's
+    connections leave psycopg's automatic preparation off: `prepare_threshold` None)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+class _LoggedPreparingCursor(_PreparingCursor):
+    """The same, for a connection that logs its queries (DEBUG, tests' query counts): psycopg
+    keeps no query text for a statement run by name, where Django's `last_executed_query`
+    reads it (`_query.query`), so the log would say None."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        super().execute(query, params, binary=binary)
+        if self._query is None:
+            self._query = self._convert_query(query, params)
+        return self
+
+
+def prepares(alias: str) -> bool:
+    """Whether statements may be prepared on `alias`'s connections: not behind PgBouncer in
+    transaction mode (DISABLE_SERVER_SIDE_CURSORS, as for server-side cursors), where a
+    prepared statement may be asked of another server connection than the one that has it."""
+    return not connections[alias].settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+
+
+def prepared_cursor(alias: str):
+    """A Django cursor (execute wrappers, query logging, error wrapping, as `cursor()`) whose
+    statements psycopg prepares once per connection and then runs by name. Take it only for
+    SQL that is kept (the same text every time) and has its values in it."""
+    connection = connections[alias]
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django opens connections with psycopg's preparation off, which refuses even an
+        # explicit `prepare=True`. Django's own cursors bind on the client and never prepare,
+        # so a threshold no statement reaches leaves them as they are.
+        raw.prepare_threshold = ONLY_WHEN_ASKED
+    with connection.wrap_database_errors:
+        if connection.queries_logged:
+            return connection.make_debug_cursor(_LoggedPreparingCursor(raw))
+        return connection.make_cursor(_PreparingCursor(raw))
 
 
 def compiled_rows(key: Hashable | None, build: Callable[[], tuple[QuerySet, QuerySet]]) -> CompiledRows:

@@ -25,6 +25,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import get_authorization_header
 
 from . import sql
+from .statements import prepared_cursor, prepares
 from .throttling import failed_authentication, refuse_if_over_failure_limit
 
 TOKEN_EXPIRED = "This token has expired: log in again for a new one."  # noqa: S105 - a message
@@ -96,7 +97,8 @@ def tokens_by_key(token_key: str) -> list[AuthToken]:
     alias = router.db_for_read(AuthToken)
     user_model = get_user_model()
     found = []
-    with connections[alias].cursor() as cursor:
+    # Prepared once per connection (the same statement for every request), where allowed.
+    with prepared_cursor(alias) if prepares(alias) else connections[alias].cursor() as cursor:
         cursor.execute(statement, [token_key])
         rows = cursor.fetchall()
     split = len(token_fields)

@@ -27,7 +27,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.contrib.gis.db.models import PointField
-from django.db.models import CharField, FloatField, Func, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import CharField, FloatField, ForeignKey, Func, QuerySet, TextField, UUIDField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
@@ -51,6 +53,7 @@ PASSED_THROUGH = frozenset(
 )
 X, Y = "_plan_x", "_plan_y"
 TIME = "_plan_time_"  # + the property's name: a timestamp written by PostgreSQL (LocalIsoTime)
+TEXT = "_plan_text_"  # + the row key: a UUID written by PostgreSQL (uuid_out: str(UUID)'s text)
 DISPLAY = "display"
 
 
@@ -115,12 +118,20 @@ def _local_time(value: datetime, zone: tzinfo, field: serializers.DateTimeField)
 class Column:
     """One serializer field read from a `.values()` row: its output name, the row key, and the
     conversion of a non-null value (None: passed through). `local_time`: a timestamp written
-    in the request's current zone (`convert` is then set per page, see `FeaturePlan.features`)."""
+    in the request's current zone (`convert` is then set per page, see `FeaturePlan.features`).
+    `uuid_text`: a UUID the field writes as `str(value)`, read as PostgreSQL's text of it (the
+    same 36 characters) rather than parsed into a UUID by psycopg and written back out."""
 
     name: str
     key: str
     convert: Callable[[Any], Any] | None
     local_time: serializers.DateTimeField | None = None
+    uuid_text: bool = False
+
+    @property
+    def row_key(self) -> str:
+        """Where `FeaturePlan.rows` puts the value (timestamps aside: see `features`)."""
+        return TEXT + self.key if self.uuid_text else self.key
 
     def for_zone(self, zone: tzinfo | None) -> Column:
         if self.local_time is None or zone is None:
@@ -150,10 +161,14 @@ class FeaturePlan:
         for column in self.properties:
             if column.local_time is not None and zone is not None:
                 extra[TIME + column.name] = LocalIsoTime(column.key, zone)
+            elif column.uuid_text:
+                extra[column.row_key] = Cast(column.key, TextField())
             else:
                 keys.append(column.key)
         keys.extend(self.display_keys)
-        if self.id_column is not None:
+        if self.id_column is not None and self.id_column.uuid_text:
+            extra[self.id_column.row_key] = Cast(self.id_column.key, TextField())
+        elif self.id_column is not None:
             keys.append(self.id_column.key)
         if self.point:
             geo = self.geometry_source
@@ -169,15 +184,21 @@ class FeaturePlan:
         # (name, row key, conversion or None), in the serializer's order; the loop below is
         # _value inlined: one call less per value (a page of 100 seizures holds ~1,900).
         properties = tuple(
-            (c.name, TIME + c.name, None) if written and c.local_time is not None else (c.name, c.key, c.convert)
+            (c.name, TIME + c.name, None)
+            if written and c.local_time is not None
+            else (c.name, c.row_key, None if c.uuid_text else c.convert)
             for c in (column.for_zone(zone) for column in self.properties)
         )
         id_column, geometry, point, display = self.id_column, self.geometry, self.point, self.display
+        id_key = id_column.row_key if id_column is not None else ""
+        id_convert = None if id_column is None or id_column.uuid_text else id_column.convert
+        # A page's rows share few combinations of codes: each one's words are looked up once.
+        display_keys, words = self.display_keys, {}
         out = []
         for row in rows:
             feature: dict[str, Any] = {}
             if id_column is not None:
-                feature["id"] = _value(row[id_column.key], id_column.convert)
+                feature["id"] = _value(row[id_key], id_convert)
             feature["type"] = "Feature"
             if point:
                 x = row[X]
@@ -191,7 +212,11 @@ class FeaturePlan:
                 value = row[key]
                 shown[name] = value if value is None or convert is None else convert(value)
             if display:
-                shown[DISPLAY] = display_for(display, row)  # reads only the display keys (`rows` selects them)
+                codes = tuple(row[key] for key in display_keys)  # `rows` selects them
+                found = words.get(codes)
+                if found is None:
+                    found = words[codes] = display_for(display, row)
+                shown[DISPLAY] = found.copy()  # a Feature's own, as display_for's
             out.append(feature)
         return out
 
@@ -207,7 +232,28 @@ class NoPlan(Exception):
     """The serializer has a field that is not read from one row's values."""
 
 
-def _column(name: str, field: serializers.Field) -> Column:
+def _is_uuid_column(model, source_attrs: list[str]) -> bool:
+    """Whether the field is the model's own UUIDField (not one reached through a relation)."""
+    if len(source_attrs) != 1:
+        return False
+    try:
+        return isinstance(model._meta.get_field(source_attrs[0]), UUIDField)
+    except FieldDoesNotExist:
+        return False
+
+
+def _is_uuid_key(model, source_attrs: list[str]) -> bool:
+    """Whether the field is the model's own foreign key to a UUID primary key."""
+    if len(source_attrs) != 1:
+        return False
+    try:
+        field = model._meta.get_field(source_attrs[0])
+    except FieldDoesNotExist:
+        return False
+    return isinstance(field, ForeignKey) and isinstance(field.target_field, UUIDField)
+
+
+def _column(name: str, field: serializers.Field, model) -> Column:
     if isinstance(field, serializers.SerializerMethodField | serializers.HyperlinkedRelatedField):
         raise NoPlan(name)
     if isinstance(field, serializers.ManyRelatedField | serializers.BaseSerializer):
@@ -218,9 +264,12 @@ def _column(name: str, field: serializers.Field) -> Column:
     if isinstance(field, serializers.PrimaryKeyRelatedField):
         if field.pk_field is not None:
             raise NoPlan(name)
-        return Column(name, key, None)  # DRF answers the related object's pk as it is
+        # DRF answers the related object's pk as it is; a renderer writes a UUID as str() does.
+        return Column(name, key, None, uuid_text=_is_uuid_key(model, field.source_attrs))
     if type(field) is serializers.UUIDField:
-        return Column(name, key, _uuid_str if field.uuid_format == "hex_verbose" else field.to_representation)
+        if field.uuid_format == "hex_verbose":
+            return Column(name, key, _uuid_str, uuid_text=_is_uuid_column(model, field.source_attrs))
+        return Column(name, key, field.to_representation)
     if type(field) in PASSED_THROUGH:
         return Column(name, key, None)
     if _is_plain_datetime(field):
@@ -244,7 +293,7 @@ def _build(serializer_class: type[GeoFeatureModelSerializer]) -> FeaturePlan:
     fields = serializer_class().fields
     model = meta.model
     id_name, geo_name = meta.id_field, meta.geo_field
-    id_column = _column("id", fields[id_name]) if id_name else None
+    id_column = _column("id", fields[id_name], model) if id_name else None
     geometry, point, source = None, False, ""
     if geo_name:
         geo_field = fields[geo_name]
@@ -254,7 +303,7 @@ def _build(serializer_class: type[GeoFeatureModelSerializer]) -> FeaturePlan:
         model_field = model._meta.get_field(source) if len(geo_field.source_attrs) == 1 else None
         point = isinstance(model_field, PointField) and model_field.dim == 2 and not geo_field.remove_dupes
         if not point:
-            geometry = _column(geo_name, geo_field)
+            geometry = _column(geo_name, geo_field, model)
     if getattr(meta, "bbox_geo_field", None) or getattr(meta, "auto_bbox", False):
         raise NoPlan("bbox")
     shown = [
@@ -263,7 +312,7 @@ def _build(serializer_class: type[GeoFeatureModelSerializer]) -> FeaturePlan:
     display = _display_resource(model, shown)  # as drf-gis' get_properties, above
     if display:
         shown = shown[:-1]
-    properties = tuple(_column(name, field) for name, field in shown)
+    properties = tuple(_column(name, field, model) for name, field in shown)
     return FeaturePlan(
         id_column=id_column,
         geometry=geometry,
