@@ -218,10 +218,12 @@ def timed(function) -> tuple[float, float]:
     return (time.perf_counter() - started) * 1000, (cpu_seconds() - cpu) * 1000
 
 
-def interleaved(function, runs: int, results: dict, name: str) -> None:
-    """`runs` pairs of calls, with audit and without, so that load hits both alike; stores the
-    medians of wall and CPU time, and the pairs' wall ratios."""
+def interleaved(function, runs: int, results: dict, name: str, *, unaudited_function=None) -> None:
+    """`runs` pairs of calls, with audit (`function`) and without (`unaudited_function`, by
+    default the same), so that load hits both alike; stores the medians of wall and CPU time,
+    and the pairs' wall ratios."""
     with_audit, without, own = [], [], []
+    unaudited_function = unaudited_function or function
 
     def audited() -> None:
         with _audit_calls_timed() as spent:
@@ -230,7 +232,7 @@ def interleaved(function, runs: int, results: dict, name: str) -> None:
 
     def unaudited() -> None:
         with _without_audit():
-            without.append(timed(function))
+            without.append(timed(unaudited_function))
 
     for run in range(runs):
         # Each pair's order alternates, so that neither side always follows the other.
@@ -354,7 +356,10 @@ def bench_appends(results: dict, per_writer: int = 1_000) -> None:
             connection.close()
 
     def floor(out: list) -> None:
-        # The same inserts with the session's triggers off (no hash, no head lock).
+        # The same inserts with the session's triggers off (no hash, no head lock). The trigger
+        # is what numbers events (the column's default is 0), so the floor's events take their
+        # ids from a sequence of their own: two with the same statement time would otherwise
+        # share the key (id, occurred_at).
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SET session_replication_role = replica")
@@ -364,13 +369,36 @@ def bench_appends(results: dict, per_writer: int = 1_000) -> None:
 
     def rate(target, writers: int) -> float:
         out: list[float] = []
-        threads = [threading.Thread(target=target, args=(out,)) for _ in range(writers)]
+        failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                target(out)
+            except BaseException as exc:  # a writer that stopped early would inflate the rate
+                failed.append(exc)
+                raise
+
+        threads = [threading.Thread(target=run) for _ in range(writers)]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        if failed:
+            raise RuntimeError(f"{len(failed)} of {writers} writers failed") from failed[0]
         return writers * per_writer / (time.perf_counter() - started)
+
+    def floor_rate(writers: int) -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE SEQUENCE IF NOT EXISTS bench_floor_event_id START 9000000000000000000; "
+                "ALTER TABLE audit_event ALTER COLUMN id SET DEFAULT nextval('bench_floor_event_id')"
+            )
+        try:
+            return rate(floor, writers)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE audit_event ALTER COLUMN id SET DEFAULT 0")
 
     from django.conf import settings
 
@@ -380,7 +408,7 @@ def bench_appends(results: dict, per_writer: int = 1_000) -> None:
     # every writer waits for the head), then AUDIT_CHAINS chains.
     try:
         for writers in (1, 4, 8):
-            results[f"appends_floor_{writers}"] = rate(floor, writers)
+            results[f"appends_floor_{writers}"] = floor_rate(writers)
             chains_ensure(chains=1)
             results[f"appends_one_{writers}"] = rate(writer, writers)
             chains_ensure(chains=settings.AUDIT_CHAINS)
@@ -472,36 +500,55 @@ def _without_audit():
             setattr(audit_events, name, function)
 
 
-def bench_list_read(runs: int, results: dict, token: str, operation_id: str) -> None:
+def _clients():
+    """A test client with the product's middleware and one without AuditMiddleware. A client
+    loads its middleware once, at its first request, whatever the settings are later: so the
+    unaudited one makes its first request here, inside `_without_audit()` (one client for both
+    sides would keep AuditMiddleware on the side meant to be without it)."""
     from django.test import Client
 
-    client = Client()
+    audited, unaudited = Client(), Client()
+    with _without_audit():
+        unaudited.get("/api/v1/health/")
+    audited.get("/api/v1/health/")
+    return audited, unaudited
+
+
+def bench_list_read(runs: int, results: dict, token: str, operation_id: str) -> None:
+    audited, unaudited = _clients()
     url = f"/api/v1/seizures/?operation={operation_id}&page_size=100"
 
-    def read():
+    def read(client):
         response = client.get(url, HTTP_AUTHORIZATION=f"Token {token}")
         assert response.status_code == 200 and len(response.json()["features"]) == 100
 
-    read()
-    interleaved(read, runs, results, "list")
+    from ebikeops.audit.models import AuditEvent
+
+    read(audited)
+    recent = AuditEvent.objects.filter(occurred_at__gte=datetime.now(UTC) - timedelta(minutes=1))
+    events = recent.count()
+    with _without_audit():
+        read(unaudited)
+    assert recent.count() == events, "the unaudited client still writes read events"
+    interleaved(lambda: read(audited), runs, results, "list", unaudited_function=lambda: read(unaudited))
 
 
 def bench_sync(runs: int, results: dict, token: str, operation_id: str) -> None:
-    from django.test import Client
-
     from tests.sync import items
 
-    client = Client()
+    audited, unaudited = _clients()
 
-    def batch():
+    def batch(client):
         body = {"items": [items.seizure(operation_id, n) for n in range(500)]}
         response = client.post(
             "/api/v1/sync/", body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}"
         )
         assert response.status_code == 200, response.content[:500]
 
-    batch()
-    interleaved(batch, runs, results, "sync")
+    batch(audited)
+    with _without_audit():
+        batch(unaudited)
+    interleaved(lambda: batch(audited), runs, results, "sync", unaudited_function=lambda: batch(unaudited))
 
 
 def machine() -> str:
