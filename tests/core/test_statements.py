@@ -69,6 +69,14 @@ def test_it_keeps_statements_with_plain_values_under_their_key(seizures):
     assert compiled_rows(None, build("e_bike")) is not bikes, "no key: compiled afresh"
 
 
+def test_a_settings_change_forgets_the_kept_statements(seizures, settings):
+    # A kept statement holds values read from settings when it was compiled (the pseudonyms' key).
+    queryset = Seizure.objects.order_by("id")
+    kept = compiled_rows(("any",), lambda: (_rows(queryset), queryset))
+    settings.PSEUDONYM_KEY = "another-key-for-this-test"
+    assert compiled_rows(("any",), lambda: (_rows(queryset), queryset)) is not kept
+
+
 def test_it_does_not_keep_statements_with_geometries(seizures):
     def build():
         queryset = Seizure.objects.filter(point__dwithin=(Point(-0.30, 51.51, srid=4326), 0.01)).order_by("id")

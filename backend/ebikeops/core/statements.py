@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg
+from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import Field, Model, QuerySet
 from django.db.models.expressions import DatabaseDefault
@@ -297,6 +298,11 @@ class CompiledInsert:
         instance._state.db = self.alias
 
 
-def forget() -> None:
-    """Drop every kept statement (tests that change settings a query depends on)."""
+def forget(**_signal) -> None:
+    """Drop every kept statement. Called on every settings change (`setting_changed`: a test's
+    override), since a kept statement holds values read from settings when it was compiled
+    (the pseudonyms' key, the time zone's rules): production settings never change at run time."""
     _kept.clear()
+
+
+setting_changed.connect(forget)
