@@ -737,6 +737,63 @@ def reads_only(seconds: int) -> None:
     say(f"Machine: {uptime()}")
 
 
+# `--bound`: the product's operations read beside what no design can go below (loadtest_bound.py).
+BOUNDS = [
+    ("bound: token, page, count, audit event: four prepared statements", {"BOUND_TRIPS": "each"}),
+    ("bound: the same as one statement", {"BOUND_TRIPS": "one"}),
+    ("bound: one statement without the audit event", {"BOUND_TRIPS": "one", "BOUND_AUDIT": "0"}),
+    ("bound: one statement, synchronous_commit off", {"BOUND_TRIPS": "one", "BOUND_ASYNC_COMMIT": "1"}),
+]
+
+
+def bound(seconds: int, rounds: int = 2) -> None:
+    """The floor, the product's `operations/?page_size=1` and the lean bounds (no Django, no DRF:
+    bench/loadtest_bound.py), `rounds` times in turn, printed as shares of the floor."""
+    tokens = prepare(burst_devices=0)
+    say(f"Machine: {uptime()}")
+    token = tokens["commander_token"]
+    servers = [
+        (
+            "floor: Django hello world",
+            start("floor", workers=2, threads=4, app="loadtest_floor:application", PYTHONPATH=str(REPO / "bench")),
+            "/",
+        ),
+        (
+            "product: `/api/v1/operations/?page_size=1`",
+            start("app", workers=2, threads=4, **UNTRIPPED_THROTTLES),
+            "/api/v1/operations/?page_size=1",
+        ),
+    ]
+    for index, (label, env) in enumerate(BOUNDS):
+        server = start(
+            f"bound-{index}",
+            workers=2,
+            threads=4,
+            app="loadtest_bound:application",
+            PYTHONPATH=str(REPO / "bench"),
+            BOUND_TOKEN=token,
+            **env,
+        )
+        servers.append((label, server, "/"))
+    shares: dict[str, list[float]] = {label: [] for label, _, _ in servers}
+    try:
+        for _ in range(rounds):
+            floor_rps = None
+            for label, server, path in servers:
+                env = {"LOADTEST_MODE": "get", "LOADTEST_TOKEN": token}
+                warm_up(server.url + path, token)
+                rps = wrk(server.url + path, connections=10, seconds=seconds, env=env)["rps"]
+                floor_rps = floor_rps or rps
+                shares[label].append(100 * rps / floor_rps)
+                say(f"  {label}: {rps:,.1f} req/s = {100 * rps / floor_rps:.1f} % of the floor")
+    finally:
+        for _, server, _ in servers:
+            server.stop()
+    say(f"Machine: {uptime()}")
+    for label, values in shares.items():
+        print(f"{label}: {', '.join(f'{value:.1f} %' for value in values)} of the floor")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOADTEST_SECONDS", "10")))
@@ -753,6 +810,9 @@ def main() -> None:
     parser.add_argument(
         "--reads-only", action="store_true", help="only the floor, /health/, operations and seizures (printed)"
     )
+    parser.add_argument(
+        "--bound", action="store_true", help="the floor, operations and the lean bounds of a token read (printed)"
+    )
     args = parser.parse_args()
     if args.report_only:
         write_section(report(json.loads((REPO / "var" / "loadtest.json").read_text())))
@@ -768,6 +828,9 @@ def main() -> None:
     results: dict = {"started": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "seconds": args.seconds}
     if args.reads_only:
         reads_only(args.seconds)
+        return
+    if args.bound:
+        bound(args.seconds)
         return
     tokens = prepare(burst_devices=50)
     results["seizures"] = tokens["seizures"]
