@@ -151,6 +151,23 @@ def test_a_month_that_received_rows_after_its_layout_is_laid_out_again(months):
     assert _layouts()[last].state == "done"
 
 
+def test_a_month_clustered_on_another_index_since_is_laid_out_again(months):
+    last, _ = months
+    _layouts()
+    # Someone put the month back in id order: the note and the highest id are unchanged, but
+    # CLUSTER's mark moved to the primary key.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = %s::regclass AND indisprimary", [last]
+        )
+        (primary_key,) = cursor.fetchone()
+        cursor.execute(sql.on_partition(sql.CLUSTER_PARTITION, partition=last, index=primary_key))
+    assert _physical_order(last) != sorted(_physical_order(last))
+
+    assert _layouts()[last].state == "redone"
+    assert _physical_order(last) == sorted(_physical_order(last))
+
+
 def test_the_trail_still_verifies_and_stays_append_only_after_the_layout(months):
     last, _ = months
     _layouts()
