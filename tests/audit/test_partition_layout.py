@@ -7,6 +7,7 @@ Events of last month are written by raw INSERTs with their time set back (the tr
 chains and hashes them): `event_record` always takes the server's time."""
 
 import threading
+import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -286,3 +287,22 @@ def test_a_month_being_read_is_left_busy_and_the_command_says_so(months, capsys)
 def test_it_refuses_to_run_inside_a_transaction(months):
     with pytest.raises(RuntimeError, match="not inside one"), transaction.atomic():
         closed_partitions_cluster(now=timezone.now())
+
+
+def test_the_command_says_so_when_its_role_may_not_cluster(months):
+    # The application's restricted role (SELECT and INSERT, not the owner): CLUSTER refuses it.
+    role = f"audit_layout_test_{uuid.uuid4().hex[:12]}"  # roles are the whole server's
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role}")
+        cursor.execute(f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {role}")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {role}")
+        with pytest.raises(CommandError, match="must be owner of table"):
+            call_command("audit_partitions", months=1, cluster_closed=True)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+            cursor.execute(f"DROP OWNED BY {role}")
+            cursor.execute(f"DROP ROLE {role}")
+    assert not ClusteredPartition.objects.exists()

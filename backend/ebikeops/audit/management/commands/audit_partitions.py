@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from ebikeops.audit import services, sql
@@ -54,7 +54,10 @@ class Command(BaseCommand):
 
     def _cluster_closed(self, *, now, lock_timeout: float) -> None:
         self.stdout.write("Laying out the closed months by (actor, time):")
-        layouts = services.closed_partitions_cluster(now=now, lock_timeout_s=lock_timeout, progress=self._progress)
+        try:
+            layouts = services.closed_partitions_cluster(now=now, lock_timeout_s=lock_timeout, progress=self._progress)
+        except DatabaseError as exc:  # most often: not run as the tables' owner (CLUSTER must be)
+            raise CommandError(f"Laying out the closed months stopped: {exc}".strip()) from exc
         states = [layout.state for layout in layouts]
         summary = (
             f"{states.count('clustered') + states.count('redone')} closed month(s) clustered "
