@@ -7,7 +7,10 @@ of one record, 2 % disclosures, the rest collections, alterations, combinations 
 erasures), generated set-based with generate_series and the triggers off (their hashes are
 filler: verify_audit is not the point here). Then it measures, each next to its floor:
 
-- "everything user X consulted last month" (the selector, all rows), and the API's first page;
+- "everything user X consulted last month" (the selector, all rows) in November 2026's
+  partition as appended, then lays the closed months out by actor (`audit_partitions
+  --cluster-closed`'s service) and measures it again: warm, cold (the OS page cache dropped,
+  as root) and the pages it reads; and the API's first page;
 - "every event that touched seizure R" (GIN on records) and "all events of one minute";
 - appending events through the trigger (hash chain, head row lock): one writer, and four at
   once, on that 20-million-row table;
@@ -247,34 +250,176 @@ def interleaved(function, runs: int, results: dict, name: str, *, unaudited_func
     results[f"{name}_own_cpu"] = statistics.median(c for _, c in own)
 
 
+LAST_MONTH = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+LAST_PARTITION = "audit_event_y2026m11"
+# The partition's primary key index (id, occurred_at): the layout appended events in id order,
+# so CLUSTER on it puts a month laid out by actor back in the order it was written.
+PRIMARY_KEY_INDEX = """
+SELECT idx.relname FROM pg_index AS ind JOIN pg_class AS idx ON idx.oid = ind.indexrelid
+WHERE ind.indrelid = %s::regclass AND ind.indisprimary
+"""
+
+
+def drop_os_cache() -> bool:
+    """Write out and drop the OS page cache (root only), so that the next read of a page not in
+    PostgreSQL's shared buffers goes to the disk. False where that is not allowed."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
+    except OSError:
+        return False
+    return True
+
+
+def _consulted(actor: int):
+    from ebikeops.audit.selectors import event_list
+
+    return event_list(filters={"actor": actor, "action": ["consult"], "since": LAST_MONTH[0], "until": LAST_MONTH[1]})
+
+
+def _explain(queryset) -> dict:
+    """EXPLAIN (ANALYZE, BUFFERS) of the queryset: its time in PostgreSQL, the pages it read
+    (shared hit + read, index pages included), those read from outside shared buffers, the
+    heap pages of its bitmap scans (None for a plan without one), and the plan's scans."""
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+    heap: list[int] = []
+
+    def walk(node: dict) -> None:
+        if node["Node Type"] == "Bitmap Heap Scan":
+            heap.append(node.get("Exact Heap Blocks", 0) + node.get("Lossy Heap Blocks", 0))
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan["Plan"])
+    top = plan["Plan"]
+    return {
+        "ms": plan["Execution Time"],
+        "pages": top["Shared Hit Blocks"] + top["Shared Read Blocks"],
+        "read": top["Shared Read Blocks"],
+        "heap": sum(heap) if heap else None,
+        "plan": _plan_summary(plan),
+    }
+
+
+def _fresh_actors(rng: random.Random, queried: set[int]):
+    """Actors never queried before in this run, one at a time."""
+    while True:
+        actor = rng.randint(1, ACTORS)
+        if actor not in queried:
+            queried.add(actor)
+            yield actor
+
+
+def bench_consulted(runs: int, results: dict, layout: str, queried: set[int]) -> None:
+    """ "Everything user X consulted last month" in last month's partition as it is laid out now
+    (`layout`: "append" or "actor"): warm (the same X again: wall and CPU), cold (an X not
+    queried before, after the OS page cache was dropped: wall, and the SQL alone for another
+    such X) and the pages it reads (EXPLAIN BUFFERS, which do not depend on the machine's load);
+    and "all events of one minute" of that month, which the layout by actor spreads out."""
+    rng = random.Random(f"{layout}-7")
+    actors = _fresh_actors(rng, queried)
+    warm, cold, cold_sql, sizes, plans = [], [], [], [], []
+    for _ in range(runs):
+        actor = next(actors)
+        sizes.append(len(list(_consulted(actor).values())))  # the first read warms its pages
+        warm.append(timed(lambda actor=actor: list(_consulted(actor).values())))
+        plans.append(_explain(_consulted(actor)))
+    results[f"{layout}_warm"] = statistics.median(w for w, _ in warm)
+    results[f"{layout}_warm_cpu"] = statistics.median(c for _, c in warm)
+    results[f"{layout}_warm_sql"] = statistics.median(p["ms"] for p in plans)
+    results[f"{layout}_pages"] = int(statistics.median(p["pages"] for p in plans))
+    heaps = [p["heap"] for p in plans if p["heap"] is not None]
+    results[f"{layout}_heap"] = int(statistics.median(heaps)) if heaps else None
+    results[f"{layout}_plan"] = plans[0]["plan"]
+    results[f"{layout}_rows"] = int(statistics.median(sizes))
+    results["cold_measurable"] = drop_os_cache()
+    if results["cold_measurable"]:
+        for _ in range(runs):
+            fresh = _consulted(next(actors))
+            drop_os_cache()
+            cold.append(timed(lambda fresh=fresh: list(fresh.values())))
+            drop_os_cache()
+            cold_sql.append(_explain(_consulted(next(actors))))
+        results[f"{layout}_cold"] = statistics.median(w for w, _ in cold)
+        results[f"{layout}_cold_sql"] = statistics.median(p["ms"] for p in cold_sql)
+        results[f"{layout}_cold_read"] = int(statistics.median(p["read"] for p in cold_sql))
+
+    from ebikeops.audit.selectors import event_list
+
+    minutes = []
+    for _ in range(runs):
+        moment = LAST_MONTH[0] + timedelta(minutes=rng.randint(0, 43_000))
+        minute = event_list(filters={"since": moment, "until": moment + timedelta(minutes=1)})
+        list(minute.values())
+        minutes.append((timed(lambda minute=minute: list(minute.values())), _explain(minute)))
+    results[f"{layout}_minute"] = statistics.median(t[0] for t, _ in minutes)
+    results[f"{layout}_minute_pages"] = int(statistics.median(p["pages"] for _, p in minutes))
+
+
+def cluster_closed_months(results: dict) -> None:
+    """The maintenance step (`audit_partitions --cluster-closed`) over the closed months; the
+    time of each partition's CLUSTER is how long that month's reads wait."""
+    from django.utils import timezone
+
+    from ebikeops.audit.services import closed_partitions_cluster
+
+    def progress(layout) -> None:
+        if layout.state != "done":
+            log(
+                f"  {layout.partition}: {layout.rows:,} rows clustered in {layout.cluster_s:.1f} s, "
+                f"vacuumed in {layout.vacuum_s:.1f} s"
+            )
+
+    layouts = [layout for layout in closed_partitions_cluster(now=timezone.now(), progress=progress) if layout.rows]
+    results["clustered"] = len(layouts)
+    results["cluster_s"] = sum(layout.cluster_s for layout in layouts)
+    results["cluster_max_s"] = max((layout.cluster_s for layout in layouts), default=0.0)
+    results["vacuum_s"] = sum(layout.vacuum_s for layout in layouts)
+
+
+def last_month_as_appended() -> bool:
+    """Put last month's partition back in the order the layout wrote it, if an earlier run laid
+    it out by actor: the "before" figures are then measured on what every closed month looks
+    like until the step runs. True if it had to."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ind.indisclustered FROM pg_index AS ind JOIN pg_inherits AS i ON i.inhrelid = ind.indexrelid"
+            " WHERE i.inhparent = 'audit_event_actor_time'::regclass AND ind.indrelid = %s::regclass",
+            [LAST_PARTITION],
+        )
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute(PRIMARY_KEY_INDEX, [LAST_PARTITION])
+        (index,) = cursor.fetchone()
+        log(f"putting {LAST_PARTITION} back in the order it was written (CLUSTER on {index})")
+        cursor.execute(f'CLUSTER {LAST_PARTITION} USING "{index}"')
+        cursor.execute(f"VACUUM ANALYZE {LAST_PARTITION}")
+    return True
+
+
 def bench_queries(runs: int, results: dict) -> None:
     from django.db import connection
 
     from ebikeops.audit.selectors import event_list
 
-    last_month = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
     rng = random.Random(7)
-    sizes: list[int] = []
-
-    def consulted_last_month():
-        actor = rng.randint(1, ACTORS)
-        rows = list(
-            event_list(
-                filters={"actor": actor, "action": ["consult"], "since": last_month[0], "until": last_month[1]}
-            ).values()
-        )
-        sizes.append(len(rows))
-
-    results["consulted"] = median_ms(consulted_last_month, runs)
-    results["consulted_rows"] = int(statistics.median(sizes))
-    query = event_list(filters={"actor": 42, "action": ["consult"], "since": last_month[0], "until": last_month[1]})
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
-    results["consulted_plan"] = _plan_summary(plan)
-    results["consulted_sql_ms"] = plan["Execution Time"]
+    queried: set[int] = set()
+    results["restored"] = last_month_as_appended()
+    log("  consulted last month, as appended")
+    bench_consulted(runs, results, "append", queried)
+    log("  laying the closed months out by actor")
+    cluster_closed_months(results)
+    log("  consulted last month, laid out by actor")
+    bench_consulted(runs, results, "actor", queried)
+    results["runs"] = runs
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT records[1] FROM audit_event_y2026m06 WHERE cardinality(records) > 0 LIMIT 200")
@@ -592,13 +737,68 @@ def overhead_row(label: str, name: str, results: dict) -> str:
     )
 
 
+def layout_table(results: dict) -> list[str]:
+    """The consulted-last-month query before and after the closed months are laid out by actor."""
+
+    def both(render) -> str:
+        """One cell per layout; `render` gets that layout's results without the prefix."""
+        cells = []
+        for layout in ("append", "actor"):
+            prefix = f"{layout}_"
+            cells.append(render({k[len(prefix) :]: v for k, v in results.items() if k.startswith(prefix)}))
+        return " | ".join(cells)
+
+    def pages(r: dict) -> str:
+        return f"{r['pages']:,}" + (f" (heap {r['heap']:,})" if r["heap"] is not None else "")
+
+    if results["cold_measurable"]:
+        cold = [
+            "| cold: an X not queried before, the OS page cache dropped first (wall; waiting on the disk, "
+            f"which CPU time leaves out) | {both(lambda r: ms(r['cold']))} |",
+            "| cold: the SQL alone (EXPLAIN ANALYZE; another fresh X, the cache dropped first) "
+            f"| {both(lambda r: ms(r['cold_sql']))} |",
+            "| cold: pages read from outside PostgreSQL's shared buffers (EXPLAIN BUFFERS, shared read) "
+            f"| {both(lambda r: format(r['cold_read'], ','))} |",
+        ]
+    else:
+        cold = ["| cold | not measurable here (the OS page cache cannot be dropped) | |"]
+    return [
+        f"**Everything user X consulted last month** (`event_list`, all rows: {results['append_rows']} events, "
+        f"the median X) in November 2026's partition, as the events were appended (time order, every user's "
+        f"events interleaved) and after `audit_partitions --cluster-closed` laid the closed months out by "
+        f"(actor, time); medians of {results['runs']} users each. The pages are counts, the same on any machine "
+        "and at any load.",
+        "",
+        "| | as appended | laid out by actor |",
+        "| --- | ---: | ---: |",
+        "| warm: the same X again (wall / CPU, this process and its backend) "
+        f"| {both(lambda r: ms(r['warm']) + ' / ' + ms(r['warm_cpu']))} |",
+        f"| warm: the SQL alone (EXPLAIN ANALYZE) | {both(lambda r: ms(r['warm_sql']))} |",
+        *cold,
+        f"| pages the query reads (EXPLAIN BUFFERS: shared hit + read, index included) | {both(pages)} |",
+        f"| plan | {both(lambda r: r['plan'])} |",
+        "| all events of one minute of that month (warm), and its pages: what the layout costs "
+        f"| {both(lambda r: ms(r['minute']) + ', ' + format(r['minute_pages'], ',') + ' pages')} |",
+        "",
+        f"The step clustered {results['clustered']} closed month(s) in {results['cluster_s']:.0f} s, then "
+        f"vacuumed them (FREEZE, ANALYZE) in {results['vacuum_s']:.0f} s; the longest CLUSTER, during which that "
+        f"month's reads waited (inserts go to the current month and did not), took {results['cluster_max_s']:.1f} s"
+        + (
+            " (on a layout an earlier run had clustered: the bench puts November back in the order it was "
+            "written, CLUSTER on its primary key, to measure the left column, and the step lays it out again)."
+            if results["restored"]
+            else "."
+        ),
+    ]
+
+
 def report(results: dict, events: int) -> str:
     size = psql(
         "-c",
         "SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits "
         "WHERE inhparent = 'audit_event'::regclass",
     ).strip()
-    consulted, api_page = ms(results["consulted"]), ms(results["api_page"])
+    api_page = ms(results["api_page"])
     by_record, by_minute = ms(results["by_record"]), ms(results["by_minute"])
     lines = [
         "## Audit trail",
@@ -608,15 +808,16 @@ def report(results: dict, events: int) -> str:
         f"Data: {events:,} audit events over twelve monthly partitions (December 2025 to November 2026), "
         f"{ACTORS:,} users, in the scratch database `{BENCH_DB}`; {size} with indexes. Times are medians.",
         "",
-        "| query | time | rows | floor |",
-        "| --- | ---: | ---: | --- |",
-        f"| everything user X consulted last month (`event_list`, all rows, random X) | {consulted} "
-        f"| {results['consulted_rows']} | the SQL alone: {results['consulted_sql_ms']:.1f} ms (EXPLAIN ANALYZE) |",
-        f"| the same as `GET /api/v1/audit/events/` (first page of 100, its own event included) | {api_page} | 100 | |",
-        f"| every event that touched one seizure (`record=`, GIN) | {by_record} | {results['by_record_rows']} | |",
-        f"| all events of one minute (`since`/`until`) | {by_minute} | {results['by_minute_rows']} | |",
+        *layout_table(results),
         "",
-        f"Plan of the first: {results['consulted_plan']} (the other eleven months pruned).",
+        "Other queries, after that step (every closed month laid out by actor):",
+        "",
+        "| query | time | rows |",
+        "| --- | ---: | ---: |",
+        f"| everything user X consulted last month as `GET /api/v1/audit/events/` (first page of 100, its own "
+        f"event included) | {api_page} | 100 |",
+        f"| every event that touched one seizure (`record=`, GIN) | {by_record} | {results['by_record_rows']} |",
+        f"| all events of one minute (`since`/`until`, any month) | {by_minute} | {results['by_minute_rows']} |",
         "",
         "**Appending** through the trigger (hash, and a chain head locked until the commit; "
         f"{results['chains']} chains), each event in its own transaction, on the {events:,}-event table, "

@@ -119,3 +119,23 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain {self.id} at {self.last_seq}"
+
+
+class ClusteredPartition(models.Model):
+    """A closed month's partition that `services.closed_partitions_cluster` rewrote in
+    (actor_id, occurred_at) order: when, on which index, how many rows, and the highest event
+    id it then held. CLUSTER's own mark (pg_index.indisclustered) stays set when rows arrive
+    afterwards, so the step also compares the partition's highest id with `last_id` to know
+    whether the month must be laid out again. A Django model so that test flushes empty it."""
+
+    partition = models.CharField(max_length=63, primary_key=True)  # a PostgreSQL identifier's length
+    index = models.CharField(max_length=63)
+    clustered_at = models.DateTimeField()
+    rows = models.BigIntegerField()
+    last_id = models.BigIntegerField(null=True)  # NULL: the month was empty
+
+    class Meta:
+        db_table = "audit_partition_clustered"
+
+    def __str__(self) -> str:
+        return f"{self.partition} clustered at {self.clustered_at:%Y-%m-%d %H:%M}"

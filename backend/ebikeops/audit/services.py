@@ -6,22 +6,25 @@ change. Consultations and disclosures are recorded by `AuditMiddleware` once per
 """
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, router, transaction
+from django.db import OperationalError, connection, router, transaction
 from django.db.models import Model
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
 
 from ebikeops.core.statements import CompiledInsert
 
 from . import sql
 from .context import AuditContext, current_context
-from .models import WRITE_ACTIONS, Action, AuditEvent, ClientKind
+from .models import WRITE_ACTIONS, Action, AuditEvent, ClientKind, ClusteredPartition
 
 RecordRef = Model | str | tuple[str, Any]
 
@@ -231,6 +234,98 @@ def partitions_ensure(*, first_month: date, months: int) -> list[str]:
             if name:
                 created.append(name)
     return created
+
+
+@dataclass(frozen=True)
+class PartitionLayout:
+    """What `closed_partitions_cluster` did with one closed month's partition: `state` is
+    "clustered" (first time), "redone" (laid out before, but rows arrived since or CLUSTER's
+    mark moved), "done" (nothing to do), or "busy" (its lock was not granted in time; run the
+    step again). `rows`, `cluster_s` and `vacuum_s` are set when it was clustered now."""
+
+    partition: str
+    index: str
+    state: str
+    rows: int | None = None
+    cluster_s: float | None = None
+    vacuum_s: float | None = None
+
+
+# PostgreSQL's lock_not_available: the lock_timeout below ran out.
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def closed_partitions_cluster(
+    *, now: datetime, lock_timeout_s: float = 10.0, progress: Callable[[PartitionLayout], None] | None = None
+) -> list[PartitionLayout]:
+    """Rewrite each closed month's partition (its UTC month ended at or before `now`) in
+    (actor_id, occurred_at) order, so that one actor's events of that month sit on a few heap
+    pages instead of one page each (issue 13's "everything user X consulted last month",
+    cold). Never the current month (still appended to, in time order) nor the DEFAULT
+    partition. Skips a partition laid out before unless rows arrived since (its highest id
+    passed the one noted) or CLUSTER's mark on its actor index is gone; returns what was done
+    with each, oldest month first, calling `progress` after each.
+
+    Each partition is one transaction: CLUSTER takes an ACCESS EXCLUSIVE lock on that
+    partition alone, so reads of that month wait while it runs, while inserts (which go to
+    the current month) do not. A partition whose lock is not granted within `lock_timeout_s`
+    (a long read of that month) is left "busy" rather than queue every later reader behind
+    the wait. Then VACUUM (FREEZE, ANALYZE), which cannot run in a transaction: raises
+    RuntimeError inside one. Needs the role that owns audit_event (CLUSTER and VACUUM do)."""
+    if connection.in_atomic_block:
+        raise RuntimeError("closed_partitions_cluster runs each partition in its own transaction, not inside one.")
+    with connection.cursor() as cursor:
+        cursor.execute(sql.CLOSED_PARTITIONS, {"now": now})
+        partitions = cursor.fetchall()
+    done = []
+    for partition, index, marked, upper, clustered_at, last_id in partitions:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.on_partition(sql.PARTITION_LAST_ID, partition=partition))
+            (current_last_id,) = cursor.fetchone()
+        # CLUSTER's mark alone is not enough: it stays set when rows arrive afterwards (they
+        # go to the end of the heap, out of order), and pg_dump restores it.
+        noted = clustered_at is not None and clustered_at >= upper
+        if noted and marked and current_last_id == last_id:
+            outcome = PartitionLayout(partition, index, "done")
+        else:
+            outcome = _partition_cluster(
+                partition=partition, index=index, lock_timeout_s=lock_timeout_s, redo=clustered_at is not None
+            )
+        done.append(outcome)
+        if progress:
+            progress(outcome)
+    return done
+
+
+def _partition_cluster(*, partition: str, index: str, lock_timeout_s: float, redo: bool) -> PartitionLayout:
+    """CLUSTER one partition on `index` and note it (one transaction), then VACUUM it."""
+    started = time.perf_counter()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql.LOCK_TIMEOUT, {"timeout": f"{max(1, round(lock_timeout_s * 1000))}ms"})
+            cursor.execute(sql.on_partition(sql.CLUSTER_PARTITION, partition=partition, index=index))
+            # Still under CLUSTER's lock: no row can arrive between the rewrite and the note.
+            cursor.execute(sql.on_partition(sql.PARTITION_TALLY, partition=partition))
+            rows, last_id = cursor.fetchone()
+            ClusteredPartition.objects.update_or_create(
+                partition=partition,
+                defaults={"index": index, "clustered_at": timezone.now(), "rows": rows, "last_id": last_id},
+            )
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            return PartitionLayout(partition, index, "busy")
+        raise
+    clustered = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql.on_partition(sql.VACUUM_PARTITION, partition=partition))
+    return PartitionLayout(
+        partition,
+        index,
+        "redone" if redo else "clustered",
+        rows=rows,
+        cluster_s=clustered - started,
+        vacuum_s=time.perf_counter() - clustered,
+    )
 
 
 @transaction.atomic

@@ -1,5 +1,5 @@
-"""The audit app's SQL: the chains' walk, their heads and partition upkeep, and collection
-events. Values only ever go in params.
+"""The audit app's SQL: the chains' walk, their heads and partition upkeep (creating months,
+laying closed ones out by actor), and collection events. Values only ever go in params.
 
 The digest functions, the triggers and `audit_event_partition_ensure` live in the database
 (migrations 0001 to 0005); these statements call them.
@@ -112,6 +112,50 @@ FROM pg_inherits JOIN pg_class AS parent ON parent.oid = pg_inherits.inhparent
 JOIN pg_class AS child ON child.oid = pg_inherits.inhrelid
 WHERE parent.relname = 'audit_event' ORDER BY child.relname
 """
+
+# The closed months' partitions: those whose upper bound (UTC, as audit_event_partition_ensure
+# sets it) is at or before %(now)s, oldest first, never the DEFAULT partition (no bound). For
+# each: its index attached to the parent's `audit_event_actor_time` (found through the
+# catalogue, whatever name PostgreSQL generated for it), whether CLUSTER marked that index
+# (pg_index.indisclustered), the bound, and what audit_partition_clustered noted when the
+# step last laid it out. The bound is read back from its own text (pg_get_expr), which
+# round-trips in this session's time zone and DateStyle.
+CLOSED_PARTITIONS = r"""
+SELECT part.relname, idx.relname, ind.indisclustered, bound.upper, done.clustered_at, done.last_id
+FROM pg_inherits AS child
+JOIN pg_class AS part ON part.oid = child.inhrelid
+CROSS JOIN LATERAL (
+    SELECT (regexp_match(pg_get_expr(part.relpartbound, part.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz AS upper
+) AS bound
+JOIN pg_index AS ind ON ind.indrelid = part.oid
+JOIN pg_inherits AS attached
+  ON attached.inhrelid = ind.indexrelid AND attached.inhparent = 'audit_event_actor_time'::regclass
+JOIN pg_class AS idx ON idx.oid = ind.indexrelid
+LEFT JOIN audit_partition_clustered AS done ON done.partition = part.relname
+WHERE child.inhparent = 'audit_event'::regclass AND bound.upper <= %(now)s
+ORDER BY bound.upper
+"""
+
+# One partition's upkeep; {partition} and {index} are names read from the catalogue above and
+# quoted by `on_partition`. CLUSTER holds an ACCESS EXCLUSIVE lock on that partition (and
+# its indexes) until its transaction ends; inserts into other months never need it.
+CLUSTER_PARTITION = "CLUSTER {partition} USING {index}"
+# The highest id (the primary key's index, one probe): the trigger numbers events from one
+# sequence, so a row that arrives after the partition was laid out has a higher id.
+PARTITION_LAST_ID = "SELECT max(id) FROM {partition}"
+PARTITION_TALLY = "SELECT count(*), max(id) FROM {partition}"
+# The month will not change again: freeze it once now (no anti-wraparound vacuum rewrites it
+# later), set its visibility map (index-only scans skip the heap), and ANALYZE, because the
+# planner's idea of the physical order (correlation) is now wrong. Not in a transaction.
+VACUUM_PARTITION = "VACUUM (FREEZE, ANALYZE) {partition}"
+LOCK_TIMEOUT = "SELECT set_config('lock_timeout', %(timeout)s, true)"
+
+
+def on_partition(statement: str, *, partition: str, index: str = "") -> str:
+    """`statement` with the partition's (and index's) names quoted in: identifiers cannot go
+    in params. Both come from the catalogue (CLOSED_PARTITIONS), never from a caller."""
+    quote = connection.ops.quote_name
+    return statement.format(partition=quote(partition), index=quote(index) if index else "")
 
 
 # --- Collection events built by PostgreSQL (services.collection_record) ---------------------
