@@ -12,7 +12,7 @@ import pytest
 from django.contrib.gis.geos import MultiPoint, Point
 from django.db import connection, transaction
 
-from ebikeops.audit.models import AuditEvent
+from ebikeops.audit.models import AuditEvent, content_as_changes
 from ebikeops.audit.selectors import chain_verify
 from ebikeops.audit.services import (
     AuditOutsideTransaction,
@@ -42,14 +42,10 @@ def stored_as_python_wrote_them(records, actor) -> int:
 
 
 def stored_text(event_id: int, record_key: str) -> str:
-    """One record's content as readers get it, jsonb's own text (5.0 is not 5): from `changes`
-    (Python's event) or from `content` read as jsonb (collection_record's, migration 0005)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (coalesce(changes, content::jsonb) -> %s)::text FROM audit_event WHERE id = %s",
-            [record_key, event_id],
-        )
-        return cursor.fetchone()[0]
+    """One record's content as readers get it, written out as JSON (5.0 is not 5): from
+    `changes` (Python's event) or from `content` read as jsonb and spread per record
+    (collection_record's, migration 0005 and AuditEvent.from_db)."""
+    return json.dumps(AuditEvent.objects.get(pk=event_id).changes[record_key])
 
 
 def test_it_writes_each_records_content_as_python_does_to_the_last_digit(officer, boroughs):
@@ -233,3 +229,22 @@ def test_a_record_key_with_a_space_is_refused_before_any_sql(officer):
     with pytest.raises(ValueError, match="holds a space"), transaction.atomic():
         collection_record(records=[Seizure(pk="not a uuid")], actor=officer)
     assert not AuditEvent.objects.exists()
+
+
+def test_content_stored_per_record_before_reads_as_it_was_and_per_model_content_is_spread_in_jsonbs_order():
+    # Events written before 2 December 2026 hold {"type:id": {"field": [null, value]}}: every
+    # key has a ":", and readers get them unchanged. Content per model is spread per record,
+    # keys shorter first and then by bytes (jsonb's order, as `changes` stored by Python reads).
+    old = {"seizure:1": {"id": [None, 1]}, "operation:2": {"id": [None, 2]}}
+    assert content_as_changes(old) is old
+    stored = {
+        "seizure": {"fields": ["id", "notes"], "rows": {"10": [10, "a"], "9": [9, None]}},
+        "arrest": {"fields": ["id"], "rows": {"3": [3]}},
+    }
+    assert list(content_as_changes(stored).items()) == [
+        ("arrest:3", {"id": [None, 3]}),
+        ("seizure:9", {"id": [None, 9], "notes": [None, None]}),
+        ("seizure:10", {"id": [None, 10], "notes": [None, "a"]}),
+    ]
+    assert content_as_changes({}) == {}
+    assert content_as_changes(None) is None

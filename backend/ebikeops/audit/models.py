@@ -6,6 +6,8 @@ hash (see migrations/0001 and `sql.py`). The model below is how Django reads and
 rows; `id`, `prev_hash` and `hash` are assigned by the database.
 """
 
+from typing import Any
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -59,9 +61,10 @@ class AuditEvent(models.Model):
     count = models.IntegerField(null=True, blank=True)
     # For alterations: {"record key": {"field": [before, after], ...}}; for erasures, the content.
     changes = models.JSONField(null=True, blank=True)
-    # A collection's content, {"record key": {"field": [null, value], ...}}, as the JSON text
-    # PostgreSQL built it (services.collection_record; migration 0005), hashed as stored.
-    # Loaded instances show it as `changes` (from_db below); NULL for every other event.
+    # A collection's content as the JSON text PostgreSQL built it (services.collection_record;
+    # migration 0005), hashed as stored: {"<model>": {"fields": [names], "rows": {"<pk>":
+    # [values]}}} (before 2 December 2026: {"record key": {"field": [null, value]}}). Loaded
+    # instances show it as `changes`, per record (from_db below); NULL for every other event.
     content = JSONTextField(null=True, blank=True, editable=False)
     purpose = models.CharField(max_length=500, blank=True)
     # The hash chain the event is in and its place there (1, 2, 3 ...); NULL for the events
@@ -96,8 +99,29 @@ class AuditEvent(models.Model):
         event = super().from_db(db, field_names, values)
         loaded = event.__dict__
         if "changes" in loaded and "content" in loaded and loaded["changes"] is None:
-            event.changes = event.content
+            event.changes = content_as_changes(event.content)
         return event
+
+
+def content_as_changes(content: Any) -> Any:
+    """A collection's stored content as per-record changes, {"type:id": {"field": [null,
+    value]}}, with keys in jsonb's order (shorter first, then by bytes), as `changes` stored by
+    Python reads. Content stored per model ({"seizure": {"fields": [...], "rows": {"<pk>":
+    [...]}}}: its keys name models, never "type:id") is spread out; content already per record
+    (events written before, whose every key holds a ":") is returned as it is."""
+    if not isinstance(content, dict) or any(":" in key for key in content):
+        return content
+    records = {
+        f"{model}:{pk}": dict(zip(part["fields"], ([None, value] for value in row), strict=True))
+        for model, part in content.items()
+        for pk, row in part["rows"].items()
+    }
+    return {key: records[key] for key in sorted(records, key=_jsonb_key_order)}
+
+
+def _jsonb_key_order(key: str) -> tuple[int, bytes]:
+    data = key.encode()
+    return len(data), data
 
 
 class AuditChainHead(models.Model):

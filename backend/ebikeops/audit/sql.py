@@ -159,8 +159,9 @@ def on_partition(statement: str, *, partition: str, index: str = "") -> str:
 
 
 # --- Collection events built by PostgreSQL (services.collection_record) ---------------------
-# A collection event's content is every stored field of each new record, {"field": [null,
-# value]}, keyed "type:id". PostgreSQL reads it from the rows just written, so Python never
+# A collection event's content is every stored field of each new record: stored per model as
+# {"<model>": {"fields": [names], "rows": {"<pk>": [values]}}}, read as {"type:id": {"field":
+# [null, value]}} (AuditEvent.from_db). PostgreSQL reads it from the rows just written, so Python never
 # builds, encodes or ships it (some 450 KB for a 500-seizure sync). Each value is written as
 # `services.jsonable` writes the field's Python value (tests/audit/test_collection.py holds
 # them equal, digit for digit): times in UTC to the millisecond with "Z" (DjangoJSONEncoder),
@@ -171,7 +172,7 @@ def on_partition(statement: str, *, partition: str, index: str = "") -> str:
 # 0005): for 500 seizures building it takes about 4 ms where nesting jsonb_build_object/
 # jsonb_build_array per field took 17 ms, and it is never parsed into jsonb on the way in
 # (EXPLAIN ANALYZE, docs/BENCHMARKS.md). Every value expression is NULL for a NULL column, and
-# the pair then says null.
+# the row then says null.
 
 # A float8 as Python's json writes it: 5.0 not 5 (PostgreSQL's float8out is the shortest exact
 # text too, like repr; 1e15 and above it writes as an exponent, which needs no ".0").
@@ -219,29 +220,32 @@ def _value(field, column: str) -> str:
 
 
 def collection_content_sql(model, index: int) -> str:
-    """SELECT of `body`, the members "<model_name>:<pk>": {"field": [null, value], ...} of the
-    stored rows of `model` named in `named.records` with the prefix %(key_<index>)s, as JSON
-    text without the braces (NULL if none), and `found`, how many rows. Field names and
-    columns come from the model; values go in params."""
+    """SELECT of `body`, the member `"<model_name>": {"fields": [...], "rows": {"<pk>": [value,
+    ...], ...}}` for the stored rows of `model` named in `named.records` with the prefix
+    %(key_<index>)s, as JSON text (NULL if none), and `found`, how many rows. Each row is its
+    values in the order of `fields` (as `services.jsonable` writes them): the names are written
+    once per model, not once per record as `{"field": [null, value]}` would (three quarters of
+    a 500-seizure collection's text was those names and pairs). Readers get the per-record form
+    back (`models.AuditEvent.from_db`). Names and columns come from the model; values go in params."""
     quote = connection.ops.quote_name
-    # In jsonb's key order (attnames are ASCII identifiers: no escaping, bytes = characters),
-    # which spares a reader's cast to jsonb most of its sorting.
+    # In jsonb's key order (attnames are ASCII identifiers: no escaping, bytes = characters), the
+    # order a reader's per-record form has them in.
     fields = sorted(model._meta.concrete_fields, key=lambda field: (len(field.attname), field.attname))
-    parts = []
-    for position, field in enumerate(fields):
-        parts.append("'{}\"{}\": [null, '".format("{" if position == 0 else "], ", field.attname))
-        parts.append(f"coalesce({_value(field, f't.{quote(field.column)}')}, 'null')")
-    row = f"concat({', '.join(parts)}, ']}}')"  # one concat: a chain of || copies the row over and over
+    values = ", ', ', ".join(f"coalesce({_value(field, f't.{quote(field.column)}')}, 'null')" for field in fields)
+    row = f"concat(to_json(t.{quote(model._meta.pk.column)}::text), ': [', {values}, ']')"  # one concat, no copies
+    names = ", ".join(f'"{field.attname}"' for field in fields)
+    head = f'"{model._meta.model_name}": {{"fields": [{names}], "rows": {{'
     table, pk, pk_type = quote(model._meta.db_table), quote(model._meta.pk.column), model._meta.pk.db_type(connection)
     key = f"%(key_{index})s"
     # Each key probes the primary key: LIMIT 1 keeps the subquery from being flattened into a
     # join the planner may answer with a scan of the table, as it did for `pk = ANY(...)` (a Seq
     # Scan of 70,000 seizures to find 500); the probes cost the same at any table size. The
-    # members come in the order of the sorted keys the probes follow, which an ORDER BY in
+    # rows come in the order of the sorted keys the probes follow, which an ORDER BY in
     # string_agg would sort again with their text (0.3 ms for 500 seizures); nothing relies on
-    # that order (the hash is over the text as stored, readers go through jsonb).
+    # that order (the hash is over the text as stored, readers go through jsonb). No rows: the
+    # string_agg is NULL, and so is the body.
     return (
-        f"SELECT string_agg(to_json({key} || t.{pk}::text)::text || ': ' || {row}, ', ') AS body, "  # noqa: S608
+        f"SELECT '{head}' || string_agg({row}, ', ') || '}}}}' AS body, "  # noqa: S608
         "count(*) AS found "
         f"FROM (SELECT DISTINCT substr(k.key, length({key}) + 1)::{pk_type} AS id "
         f"FROM named, unnest(named.records) AS k(key) WHERE starts_with(k.key, {key}) ORDER BY 1) AS k "
