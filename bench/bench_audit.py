@@ -865,10 +865,10 @@ def report(results: dict, events: int) -> str:
         "- Each read pays one INSERT after the view (autocommit: its chain head is held for that statement and "
         "its commit only); the figure above is that cost on a realistic table.",
         "- A sync batch's new seizures are one INSERT and one collection event naming each of them with its "
-        "content (about 0.9 KB a seizure), which PostgreSQL builds from the rows in the event's INSERT "
+        "content (about 0.4 KB a seizure, the field names written once per batch), which PostgreSQL builds from the rows in the event's INSERT "
         "(audit.collection_record: one JSON text, stored as that text in `content`, json, with lz4); what the "
         "sync overhead above pays is that build, the trigger hashing the event (SHA-256 over the stored text, "
-        "some 450 KB) and the row's storage.",
+        "some 200 KB) and the row's storage.",
         "- Appending is bound by the commit (the machine's fsync): with one chain every writer waits for the "
         "head, held until the writer's commit, so the trail appends at one writer's rate however many write; "
         "with several chains each writer takes a free head (SKIP LOCKED) and the rate follows the floor "
