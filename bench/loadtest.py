@@ -23,6 +23,8 @@ Usage: .venv/bin/python bench/loadtest.py [--seconds 10] [--burst-items 100] [--
        .venv/bin/python bench/loadtest.py --sync-only [--sync-clients 1,10] (the sync part, printed)
        .venv/bin/python bench/loadtest.py --reads-only   (the floor, /health/, operations and
        seizures only, about a minute: printed, docs/BENCHMARKS.md left as it is)
+       .venv/bin/python bench/loadtest.py --bound   (the floor, operations, and the lean bounds
+       of an audited token read with no Django: bench/loadtest_bound.py; docs/scaling.md)
 """
 
 from __future__ import annotations
