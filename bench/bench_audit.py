@@ -865,7 +865,8 @@ def report(results: dict, events: int) -> str:
         "- Each read pays one INSERT after the view (autocommit: its chain head is held for that statement and "
         "its commit only); the figure above is that cost on a realistic table.",
         "- A sync batch's new seizures are one INSERT and one collection event naming each of them with its "
-        "content (about 0.4 KB a seizure, the field names written once per batch), which PostgreSQL builds from the rows in the event's INSERT "
+        "content (about 0.4 KB a seizure, the field names written once per batch), which PostgreSQL builds "
+        "from the rows in the event's INSERT "
         "(audit.collection_record: one JSON text, stored as that text in `content`, json, with lz4); what the "
         "sync overhead above pays is that build, the trigger hashing the event (SHA-256 over the stored text, "
         "some 200 KB) and the row's storage.",
