@@ -22,7 +22,11 @@ def _window_text(window: Any) -> str:
 def show_suggestions(client: Client, features: list[dict[str, Any]]) -> None:
     for feature in features:
         p = feature.get("properties") or {}
-        client.say(f"{p.get('rank', '?')}. {p.get('title', 'Suggestion')} ({p.get('kind', '')})")
+        # The kind in words (`display`, online and in bundles kept since 2 December 2026); the
+        # code only from an older kept bundle.
+        kind = (p.get("display") or {}).get("kind") or p.get("kind", "")
+        team = f", for {p['team']}" if p.get("team") else ""
+        client.say(f"{p.get('rank', '?')}. {p.get('title', 'Suggestion')} ({kind}{team})")
         if p.get("rationale"):
             client.say(f"   {p['rationale']}")
         windows = [_window_text(w) for w in p.get("time_windows") or []]

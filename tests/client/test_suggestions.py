@@ -47,6 +47,10 @@ def test_it_shows_suggestions_online_then_from_the_kept_bundle_without_signal(
     assert "No connection" in offline.output and "from the bundle kept at" in offline.output
     assert "1. Uxbridge Road" in offline.output
     assert "When: Saturday 14:00-18:00 (42)" in offline.output
+    # The kind in words offline too, as online: never the code.
+    kind_line = next(line for line in offline.output.splitlines() if line.startswith("1. Uxbridge Road"))
+    online_line = next(line for line in online.output.splitlines() if line.startswith("1. Uxbridge Road"))
+    assert kind_line == online_line and "(corridor" not in kind_line, (kind_line, online_line)
     assert "another time" not in offline.output
 
     far = phone.run(unreachable, "suggestions", *where(CROYDON), "--offline", "--at", AT.isoformat())

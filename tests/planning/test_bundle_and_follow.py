@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from ebikeops.core.display import display_names
 from ebikeops.planning import errors, services
 from ebikeops.planning.models import FollowedSuggestion, SuggestionRun
 from ebikeops.planning.params import Area
@@ -40,7 +41,22 @@ def test_the_bundle_is_compact_and_says_how_long_it_holds(officer_client, uxbrid
     assert response["Cache-Control"] == "private, max-age=0", "that shift is over"
     feature = body["features"][0]
     props = feature["properties"]
-    assert set(props) == {"rank", "kind", "title", "rationale", "section", "stops", "rotation", "time_windows"}
+    assert set(props) == {
+        "rank",
+        "kind",
+        "title",
+        "rationale",
+        "section",
+        "stops",
+        "rotation",
+        "time_windows",
+        "team",
+        "display",
+    }
+    # Words, not codes, for a phone without signal; no team unless a shift plan named one.
+    assert props["display"] == {"kind": display_names()["suggestion_kind"][props["kind"]]}
+    assert props["display"]["kind"] != props["kind"]
+    assert props["team"] is None
     assert props["time_windows"][0] == "Saturday 14:00-18:00 (42)"
     lon, lat = feature["geometry"]["coordinates"][0]
     assert lon == round(lon, 5) and lat == round(lat, 5)

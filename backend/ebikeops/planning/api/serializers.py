@@ -496,7 +496,9 @@ def _round(coordinates, places: int = 5):
 
 
 class BundleFeature(serializers.BaseSerializer):
-    """A suggestion cut down for keeping offline: coordinates to 5 decimals (about 1 m)."""
+    """A suggestion cut down for keeping offline: coordinates to 5 decimals (about 1 m), with
+    its team (a shift plan for named teams) and its codes in words, as the suggestions list
+    gives them, so that a phone without signal shows the same words."""
 
     def to_representation(self, suggestion: Suggestion) -> dict:
         feature = {
@@ -525,6 +527,8 @@ class BundleFeature(serializers.BaseSerializer):
                 ],
                 "rotation": suggestion.rotation["order"],
                 "time_windows": [w["label"] + f" ({w['count']})" for w in suggestion.time_windows[:2]],
+                "team": suggestion.team or None,
+                "display": display_of("suggestion", suggestion),
             },
         }
         if suggestion._state.adding:
@@ -584,6 +588,8 @@ BUNDLE_SCHEMA = {
                             },
                             "rotation": {"type": "array", "items": {"type": "integer"}},
                             "time_windows": {"type": "array", "items": {"type": "string"}},
+                            "team": {"type": "string", "nullable": True},
+                            "display": display_schema("suggestion"),
                         },
                     },
                 },
