@@ -322,3 +322,23 @@ def test_a_bulk_load_of_operations_and_arrests_writes_and_updates_as_the_usual_w
     assert (summary.indexes_rebuilt, summary.inserted) == (True, 1)
     stored = Arrest.objects.get()
     assert (stored.operation.reference, stored.borough.name, stored.version) == ("EAL-2", "Ealing", 1)
+
+
+def test_a_bulk_load_into_a_table_holding_seizures_writes_what_the_usual_way_writes(operation, run, importer):
+    run(_rows(2), index_rebuild="never")
+    rows = _rows(4)
+    rows[0]["notes"] = "corrected"  # a stored seizure that changes
+    rows[3]["disposition"] = "destroyed"  # a new one with a second custody step
+
+    summary, rejects = run(rows, index_rebuild="always", name="again.csv")
+
+    assert (summary.indexes_rebuilt, summary.inserted, summary.updated, summary.unchanged) == (True, 2, 1, 1)
+    assert rejects == []
+    assert Seizure.objects.get(external_ref="S-1").version == 2
+    assert [step for _, step, _, _ in _timeline("S-3")] == [CustodyStep.SEIZED]
+    assert _timeline("S-4") == [
+        (1, CustodyStep.SEIZED, SEIZED, "importer"),
+        (2, CustodyStep.DESTROYED, NOW, "importer"),
+    ]
+    new = Seizure.objects.get(external_ref="S-4")
+    assert (new.source, new.version, new.created_by, new.received_at) == ("import", 1, importer, NOW)
