@@ -9,7 +9,7 @@ from ebikeops.imports import services, sql
 from ebikeops.imports.kinds import SEIZURES
 from ebikeops.imports.mapping import mapping_read
 from ebikeops.imports.sources import source_open
-from ebikeops.operations.models import Seizure
+from ebikeops.operations.models import CustodyEvent, Seizure
 from tests.factories import T0
 
 from .files import write_import
@@ -53,7 +53,7 @@ def _select_of(statement: str) -> str:
     return statement.split(" AS\n", 1)[1].split(";", 1)[0]
 
 
-def test_the_parse_places_duplicates_and_rules_can_run_in_parallel_workers(operation, tmp_path):
+def test_the_parse_places_duplicates_rules_and_new_rows_can_run_in_parallel_workers(operation, tmp_path):
     path, mapping_path = write_import(tmp_path, "seizures", _mixed(unparsable_time=False))
     mapping = mapping_read(mapping_path, kind=SEIZURES)
     params = services._params(SEIZURES, mapping, user=None, now=NOW)
@@ -64,7 +64,9 @@ def test_the_parse_places_duplicates_and_rules_can_run_in_parallel_workers(opera
         services._validate(cursor, SEIZURES, params, {}, temporary=False)
         _parallel_forced(cursor)
 
-        for statement in (sql.TYPED["seizures"], sql.PLACES, sql.DUPES, sql.CUSTODY_LAST, sql.REJECTS["seizures"]):
+        write = sql.WRITE["seizures"]
+        for statement in (sql.TYPED["seizures"], sql.PLACES, sql.DUPES, sql.CUSTODY_LAST, sql.REJECTS["seizures"],
+                          write["bulk_rows"], write["bulk_rows_empty"]):  # fmt: skip
             cursor.execute("EXPLAIN " + _select_of(statement), params)
             plan = "\n".join(line for (line,) in cursor.fetchall())
             # No Gather: something in the statement is not parallel safe (a temporary table, a
@@ -110,3 +112,31 @@ def test_a_role_that_may_not_create_a_schema_imports_in_temporary_tables(operati
     summary, rejects = run_import("seizures", rows)
     assert rejects == expected[1]
     assert summary.inserted == Seizure.objects.count() == expected[0].inserted
+
+
+def test_a_bulk_load_without_a_schema_computes_its_new_rows_in_temporary_tables(operation, tmp_path, importer):
+    path, mapping_path = write_import(tmp_path, "seizures", _mixed(unparsable_time=False))
+    with connection.cursor() as cursor:  # all rolled back with the test's transaction
+        cursor.execute("CREATE ROLE import_test_no_schema")
+        cursor.execute(
+            "GRANT USAGE ON SCHEMA public TO import_test_no_schema;"
+            "GRANT ALL ON ALL TABLES IN SCHEMA public TO import_test_no_schema;"
+            "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO import_test_no_schema;"
+            # A bulk load drops and builds the tables' indexes: only their owner may, with CREATE
+            # on their schema (not on the database: no schema of the import's own).
+            "GRANT CREATE ON SCHEMA public TO import_test_no_schema;"
+            "ALTER TABLE operations_seizure OWNER TO import_test_no_schema;"
+            "ALTER TABLE operations_custodyevent OWNER TO import_test_no_schema;"
+            "SET LOCAL ROLE import_test_no_schema"
+        )
+        with transaction.atomic():
+            assert services._own_schema(cursor) is None
+            transaction.set_rollback(True)
+
+    summary = services.import_file(path=path, kind="seizures", mapping=mapping_read(mapping_path, kind=SEIZURES),
+                                   user=importer, now=NOW, index_rebuild="always")  # fmt: skip
+
+    assert (summary.indexes_rebuilt, summary.inserted, summary.rejected) == (True, 2, 4)
+    assert Seizure.objects.count() == 2
+    assert CustodyEvent.objects.filter(seizure__in=Seizure.objects.all()).count() == 2
+    assert "CREATE TEMPORARY TABLE import_new" in sql.temporary(sql.WRITE["seizures"]["bulk_rows_empty"])

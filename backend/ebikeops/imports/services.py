@@ -317,7 +317,14 @@ def _add_seconds(timings: dict[str, float], name: str, started: float) -> float:
 
 
 def import_write_accepted(
-    *, cursor, kind: Kind, params: dict, user: User | None, summary: "ImportSummary", rebuild: bool = False
+    *,
+    cursor,
+    kind: Kind,
+    params: dict,
+    user: User | None,
+    summary: "ImportSummary",
+    rebuild: bool = False,
+    temporary: bool = False,
 ) -> tuple[int, int]:
     """Write the accepted rows of the staged import: one INSERT ... ON CONFLICT for the kind's
     table (new seizures get their custody timeline in the same statement; a changed
@@ -325,14 +332,22 @@ def import_write_accepted(
     place an import writes records, and it leaves its audit events in the same transaction: one
     collection and one alteration per import, naming the file, the source system and the counts
     (never a copy of a million rows). With `rebuild`, the tables' indexes and foreign keys are
-    dropped and built again around the write (see _indexes_rebuilt)."""
+    dropped and built again around the write (see _indexes_rebuilt), and the new rows computed
+    first into a working table (sql._bulk_rows; `temporary`: see _validate)."""
     tables = sql.INDEX_REBUILD_TABLES[kind.name] if rebuild else ()
     if kind.name == "seizures":  # first: it finds each timeline's last step by its index
         cursor.execute(sql.CUSTODY_CHANGED, params)
     with _indexes_rebuilt(cursor, tables, summary.phases):
         started = time.monotonic()
+        if rebuild:  # under the lock: no one adds rows between this and the write
+            cursor.execute(pg_sql.SQL(sql.TABLE_EMPTY).format(pg_sql.Identifier(tables[0])))
+            rows = sql.WRITE[kind.name]["bulk_rows_empty" if cursor.fetchone()[0] else "bulk_rows"]
+            cursor.execute(sql.temporary(rows) if temporary else rows, params)
+            started = _add_seconds(summary.phases, "write_compute_s", started)
         cursor.execute(sql.WRITE[kind.name]["bulk" if rebuild else "upsert"], params)
         inserted, updated = cursor.fetchone()
+        if rebuild:  # see sql.NEW_ROWS_DROP
+            cursor.execute(sql.NEW_ROWS_DROP)
         _add_seconds(summary.phases, "write_rows_s", started)
     described = {"import": summary.file, "source_system": summary.source_system, "kind": kind.name}
     for action, count in ((Action.COLLECT, inserted), (Action.ALTER, updated)):
@@ -412,6 +427,7 @@ def import_file(
                 user=user,
                 summary=summary,
                 rebuild=summary.indexes_rebuilt,
+                temporary=own is None,
             )
             summary.unchanged = summary.accepted - summary.inserted - summary.updated
         progress("write", 1, 1)
