@@ -53,6 +53,23 @@ def _select_of(statement: str) -> str:
     return statement.split(" AS\n", 1)[1].split(";", 1)[0]
 
 
+def _as_a_role_without_create_on_the_database(grants: str = "") -> None:
+    """The rest of the test's transaction as a role that may use the tables (and whatever
+    `grants` adds) but not create a schema: the import then has none of its own. All rolled
+    back with the test's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE import_test_no_schema")
+        cursor.execute(
+            "GRANT USAGE ON SCHEMA public TO import_test_no_schema;"
+            "GRANT ALL ON ALL TABLES IN SCHEMA public TO import_test_no_schema;"
+            "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO import_test_no_schema;"
+            f"{grants}SET LOCAL ROLE import_test_no_schema"
+        )
+        with transaction.atomic():
+            assert services._own_schema(cursor) is None  # no CREATE on the database
+            transaction.set_rollback(True)
+
+
 def test_the_parse_places_duplicates_rules_and_new_rows_can_run_in_parallel_workers(operation, tmp_path):
     path, mapping_path = write_import(tmp_path, "seizures", _mixed(unparsable_time=False))
     mapping = mapping_read(mapping_path, kind=SEIZURES)
@@ -96,17 +113,7 @@ def test_parallel_workers_give_the_same_rows_and_rejects(operation, run_import, 
 def test_a_role_that_may_not_create_a_schema_imports_in_temporary_tables(operation, run_import):
     rows = _mixed(unparsable_time=True)
     expected = run_import("seizures", rows, dry_run=True)
-    with connection.cursor() as cursor:  # all rolled back with the test's transaction
-        cursor.execute("CREATE ROLE import_test_no_schema")
-        cursor.execute(
-            "GRANT USAGE ON SCHEMA public TO import_test_no_schema;"
-            "GRANT ALL ON ALL TABLES IN SCHEMA public TO import_test_no_schema;"
-            "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO import_test_no_schema;"
-            "SET LOCAL ROLE import_test_no_schema"
-        )
-        with transaction.atomic():
-            assert services._own_schema(cursor) is None  # no CREATE on the database
-            transaction.set_rollback(True)
+    _as_a_role_without_create_on_the_database()
 
     assert _outcome(run_import("seizures", rows, dry_run=True)) == _outcome(expected)
     summary, rejects = run_import("seizures", rows)
@@ -116,22 +123,13 @@ def test_a_role_that_may_not_create_a_schema_imports_in_temporary_tables(operati
 
 def test_a_bulk_load_without_a_schema_computes_its_new_rows_in_temporary_tables(operation, tmp_path, importer):
     path, mapping_path = write_import(tmp_path, "seizures", _mixed(unparsable_time=False))
-    with connection.cursor() as cursor:  # all rolled back with the test's transaction
-        cursor.execute("CREATE ROLE import_test_no_schema")
-        cursor.execute(
-            "GRANT USAGE ON SCHEMA public TO import_test_no_schema;"
-            "GRANT ALL ON ALL TABLES IN SCHEMA public TO import_test_no_schema;"
-            "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO import_test_no_schema;"
-            # A bulk load drops and builds the tables' indexes: only their owner may, with CREATE
-            # on their schema (not on the database: no schema of the import's own).
-            "GRANT CREATE ON SCHEMA public TO import_test_no_schema;"
-            "ALTER TABLE operations_seizure OWNER TO import_test_no_schema;"
-            "ALTER TABLE operations_custodyevent OWNER TO import_test_no_schema;"
-            "SET LOCAL ROLE import_test_no_schema"
-        )
-        with transaction.atomic():
-            assert services._own_schema(cursor) is None
-            transaction.set_rollback(True)
+    # A bulk load drops and builds the tables' indexes: only their owner may, with CREATE on
+    # their schema (not on the database: no schema of the import's own).
+    _as_a_role_without_create_on_the_database(
+        "GRANT CREATE ON SCHEMA public TO import_test_no_schema;"
+        "ALTER TABLE operations_seizure OWNER TO import_test_no_schema;"
+        "ALTER TABLE operations_custodyevent OWNER TO import_test_no_schema;"
+    )
 
     summary = services.import_file(path=path, kind="seizures", mapping=mapping_read(mapping_path, kind=SEIZURES),
                                    user=importer, now=NOW, index_rebuild="always")  # fmt: skip
