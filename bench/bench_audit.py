@@ -224,7 +224,7 @@ def timed(function) -> tuple[float, float]:
 def interleaved(function, runs: int, results: dict, name: str, *, unaudited_function=None) -> None:
     """`runs` pairs of calls, with audit (`function`) and without (`unaudited_function`, by
     default the same), so that load hits both alike; stores the medians of wall and CPU time,
-    and the pairs' wall ratios."""
+    and each pair's ratios of wall and of CPU time."""
     with_audit, without, own = [], [], []
     unaudited_function = unaudited_function or function
 

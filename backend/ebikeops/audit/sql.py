@@ -161,12 +161,12 @@ def on_partition(statement: str, *, partition: str, index: str = "") -> str:
 # --- Collection events built by PostgreSQL (services.collection_record) ---------------------
 # A collection event's content is every stored field of each new record: stored per model as
 # {"<model>": {"fields": [names], "rows": {"<pk>": [values]}}}, read as {"type:id": {"field":
-# [null, value]}} (AuditEvent.from_db). PostgreSQL reads it from the rows just written, so Python never
-# builds, encodes or ships it (some 450 KB for a 500-seizure sync). Each value is written as
-# `services.jsonable` writes the field's Python value (tests/audit/test_collection.py holds
-# them equal, digit for digit): times in UTC to the millisecond with "Z" (DjangoJSONEncoder),
-# floats as their shortest exact text with ".0" when whole (Python's repr), points from
-# their own doubles.
+# [null, value]}} (AuditEvent.from_db). PostgreSQL reads it from the rows just written, so
+# Python never builds, encodes or ships it (some 200 KB for a 500-seizure sync, where the
+# per-record form was 450 KB). Each value is written as `services.jsonable` writes the
+# field's Python value (tests/audit/test_collection.py holds them equal, digit for digit):
+# times in UTC to the millisecond with "Z" (DjangoJSONEncoder), floats as their shortest
+# exact text with ".0" when whole (Python's repr), points from their own doubles.
 #
 # The content is written as JSON text and stored as that text (`content json`, migration
 # 0005): for 500 seizures building it takes about 4 ms where nesting jsonb_build_object/
